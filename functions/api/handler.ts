@@ -1,0 +1,19 @@
+// API Gateway HTTP API (payload 2.0) → the /v1 router.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { loadEngineConfig } from '#functions/commons/config.ts';
+import { createEngineDeps } from '#functions/commons/engine.ts';
+import { logger } from '#functions/commons/logger.ts';
+import pkg from '../../package.json' with { type: 'json' };
+import { createApiRouter } from './router.ts';
+
+const config = loadEngineConfig(process.env);
+const router = createApiRouter(createEngineDeps(config), {
+  version: pkg.version,
+  developmentIdentity: config.developmentIdentity,
+});
+
+export const handler = middy((event: APIGatewayProxyEventV2, context: Context) =>
+  router.resolve(event, context),
+).use(injectLambdaContext(logger));

@@ -1,0 +1,24 @@
+// AWS clients, built once per process at module scope and instrumented once. Endpoints
+// come from the SDK's own configuration (AWS_ENDPOINT_URL_<SERVICE> in the embedded runtime).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { requestAccounting } from '#shared/aws/request-accounting.ts';
+
+function instrumented<
+  C extends { middlewareStack: { use(plugin: ReturnType<typeof requestAccounting>): void } },
+>(client: C): C {
+  client.middlewareStack.use(requestAccounting());
+  return client;
+}
+
+export const dynamoDb = DynamoDBDocumentClient.from(instrumented(new DynamoDBClient({})), {
+  marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+});
+export const sqs = instrumented(new SQSClient({}));
+export const sfn = instrumented(new SFNClient({}));
+export const lambda = instrumented(new LambdaClient({}));
+export const scheduler = instrumented(new SchedulerClient({}));

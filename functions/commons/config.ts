@@ -1,0 +1,47 @@
+// Configuration of the engine functions: read once by each entry module from its
+// environment (the same names in AWS, set by CDK, and in the embedded runtime).
+import { z } from 'zod';
+
+export const ENV = {
+  tableName: 'RONDO_TABLE_NAME',
+  dispatchQueueUrl: 'RONDO_DISPATCH_QUEUE_URL',
+  completionQueueUrl: 'RONDO_COMPLETION_QUEUE_URL',
+  retryStateMachineArn: 'RONDO_RETRY_STATE_MACHINE_ARN',
+  scheduleGroup: 'RONDO_SCHEDULE_GROUP',
+  scheduleTargetArn: 'RONDO_SCHEDULE_TARGET_ARN',
+  schedulerRoleArn: 'RONDO_SCHEDULER_ROLE_ARN',
+  executors: 'RONDO_EXECUTORS',
+  developmentIdentity: 'RONDO_DEVELOPMENT_IDENTITY',
+} as const;
+
+export type EngineConfig = {
+  [K in keyof typeof ENV]: K extends 'executors'
+    ? string[]
+    : K extends 'developmentIdentity'
+      ? string | undefined
+      : string;
+};
+
+const required = z.string().min(1);
+
+/** Reads and checks the configuration; a missing variable fails the cold start, loudly. */
+export function loadEngineConfig(env: Record<string, string | undefined>): EngineConfig {
+  const read = (key: keyof typeof ENV) => {
+    const parsed = required.safeParse(env[ENV[key]]);
+    if (!parsed.success) throw new Error(`Missing environment variable ${ENV[key]}`);
+    return parsed.data;
+  };
+  return {
+    tableName: read('tableName'),
+    dispatchQueueUrl: read('dispatchQueueUrl'),
+    completionQueueUrl: read('completionQueueUrl'),
+    retryStateMachineArn: read('retryStateMachineArn'),
+    scheduleGroup: read('scheduleGroup'),
+    scheduleTargetArn: read('scheduleTargetArn'),
+    schedulerRoleArn: read('schedulerRoleArn'),
+    executors: read('executors')
+      .split(',')
+      .map((s) => s.trim()),
+    developmentIdentity: env[ENV.developmentIdentity] || undefined,
+  };
+}

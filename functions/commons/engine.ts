@@ -1,0 +1,36 @@
+// Wires the engine's ports to their AWS adapters from the configuration.
+import { createDynamoDbStore } from '#shared/aws/dynamodb/store.ts';
+import { createEventBridgeScheduler } from '#shared/aws/eventbridge-scheduler.ts';
+import { createLambdaExecutor } from '#shared/aws/lambda-executor.ts';
+import { createSfnRetryRunner } from '#shared/aws/sfn-retry-runner.ts';
+import { createSqsQueue } from '#shared/aws/sqs-queue.ts';
+import type { EngineDeps } from '#shared/engine/deps.ts';
+import { noopExecutor } from '#shared/executors/noop.ts';
+import { systemClock } from '#shared/ports/clock.ts';
+import type { Executor, ExecutorRegistry } from '#shared/ports/executor.ts';
+import { dynamoDb, lambda, scheduler, sfn, sqs } from './clients.ts';
+import type { EngineConfig } from './config.ts';
+
+export function createEngineDeps(config: EngineConfig): EngineDeps {
+  const available: Record<string, Executor> = {
+    lambda: createLambdaExecutor({ client: lambda }),
+    noop: noopExecutor,
+  };
+  const executors: ExecutorRegistry = Object.fromEntries(
+    config.executors.flatMap((type) => (available[type] ? [[type, available[type]]] : [])),
+  );
+  return {
+    store: createDynamoDbStore({ client: dynamoDb, tableName: config.tableName }),
+    clock: systemClock,
+    dispatchQueue: createSqsQueue({ client: sqs, queueUrl: config.dispatchQueueUrl }),
+    completionQueue: createSqsQueue({ client: sqs, queueUrl: config.completionQueueUrl }),
+    executors,
+    retryRunner: createSfnRetryRunner({ client: sfn, stateMachineArn: config.retryStateMachineArn }),
+    scheduler: createEventBridgeScheduler({
+      client: scheduler,
+      groupName: config.scheduleGroup,
+      targetArn: config.scheduleTargetArn,
+      roleArn: config.schedulerRoleArn,
+    }),
+  };
+}

@@ -1,0 +1,84 @@
+// Rondo's resources, described once: the CDK stack deploys them and the embedded runtime
+// emulates them, with the same names, handlers, queue settings and environment variables.
+import { ENV } from '../functions/commons/config.ts';
+
+export type FunctionName = 'api' | 'create-run' | 'dispatch' | 'resolve' | 'retry-attempt' | 'ingest-event';
+export type QueueName = 'dispatch' | 'completion' | 'events';
+
+export type FunctionSpec = {
+  /** Module path from the project root; the module exports `handler`. */
+  entry: string;
+  timeoutSeconds: number;
+  memoryMiB: number;
+};
+
+export type QueueSpec = {
+  consumer: FunctionName;
+  /** Records per handler call (the event source mapping's BatchSize). */
+  batchSize: number;
+  /** Deliveries before a message moves to the queue's dead-letter queue. */
+  maxReceiveCount: number;
+};
+
+export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
+  api: { entry: 'functions/api/handler.ts', timeoutSeconds: 29, memoryMiB: 1024 },
+  'create-run': { entry: 'functions/create-run/handler.ts', timeoutSeconds: 300, memoryMiB: 1024 },
+  // Runs first attempts inline, so its timeout bounds a task's inline execution.
+  dispatch: { entry: 'functions/dispatch/handler.ts', timeoutSeconds: 900, memoryMiB: 1024 },
+  resolve: { entry: 'functions/resolve/handler.ts', timeoutSeconds: 60, memoryMiB: 1024 },
+  'retry-attempt': { entry: 'functions/retry-attempt/handler.ts', timeoutSeconds: 900, memoryMiB: 1024 },
+  'ingest-event': { entry: 'functions/ingest-event/handler.ts', timeoutSeconds: 60, memoryMiB: 512 },
+};
+
+export const QUEUES: Record<QueueName, QueueSpec> = {
+  dispatch: { consumer: 'dispatch', batchSize: 10, maxReceiveCount: 5 },
+  completion: { consumer: 'resolve', batchSize: 10, maxReceiveCount: 5 },
+  events: { consumer: 'ingest-event', batchSize: 10, maxReceiveCount: 5 },
+};
+
+/** SQS visibility timeout: at least six times the consumer's timeout (AWS's guidance). */
+export function visibilityTimeoutSeconds(queue: QueueName): number {
+  return 6 * FUNCTIONS[QUEUES[queue].consumer].timeoutSeconds;
+}
+
+export const RESOURCE_PREFIX = 'rondo';
+export const SCHEDULE_GROUP = 'rondo';
+export const EVENT_BUS = 'rondo';
+
+/**
+ * External events on Rondo's bus go to the events queue; Rondo's own status events
+ * (source prefix `rondo.`) do not loop back.
+ */
+export const EXTERNAL_EVENTS_RULE = {
+  name: 'external-events',
+  pattern: { source: [{ 'anything-but': { prefix: 'rondo.' } }] },
+  target: 'events' as QueueName,
+};
+
+/** Which executors each deployment offers; `shell` exists only in the embedded runtime. */
+export const AWS_EXECUTORS = ['lambda', 'noop'];
+export const LOCAL_EXECUTORS = ['lambda', 'noop'];
+
+export type ResourceIds = {
+  tableName: string;
+  queueUrls: Record<QueueName, string>;
+  retryStateMachineArn: string;
+  scheduleGroup: string;
+  createRunFunctionArn: string;
+  schedulerRoleArn: string;
+  executors: string[];
+};
+
+/** The environment every engine function receives, here and in AWS. */
+export function engineEnvironment(ids: ResourceIds): Record<string, string> {
+  return {
+    [ENV.tableName]: ids.tableName,
+    [ENV.dispatchQueueUrl]: ids.queueUrls.dispatch,
+    [ENV.completionQueueUrl]: ids.queueUrls.completion,
+    [ENV.retryStateMachineArn]: ids.retryStateMachineArn,
+    [ENV.scheduleGroup]: ids.scheduleGroup,
+    [ENV.scheduleTargetArn]: ids.createRunFunctionArn,
+    [ENV.schedulerRoleArn]: ids.schedulerRoleArn,
+    [ENV.executors]: ids.executors.join(','),
+  };
+}

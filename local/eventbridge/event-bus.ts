@@ -1,0 +1,110 @@
+// Local EventBridge: PutEvents (awsJson 1.1) onto named buses, rules with event patterns,
+// and SQS queue targets, with the envelope EventBridge builds for each entry.
+import { randomUUID } from 'node:crypto';
+import type { JsonOperation } from '../aws-endpoint.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../constants.ts';
+import { type EventPattern, matchesEventPattern, parseEventPattern } from './event-pattern.ts';
+
+export type BusEvent = {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+};
+
+export type RuleTarget = (event: BusEvent) => Promise<void>;
+type Rule = { bus: string; name: string; pattern: EventPattern; targets: RuleTarget[] };
+
+type PutEventsEntry = {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  Resources?: string[];
+  Time?: number | string;
+  EventBusName?: string;
+};
+
+const MAX_ENTRIES = 10;
+const MAX_ENTRY_BYTES = 256 * 1024;
+
+export class LocalEventBus {
+  #rules: Rule[] = [];
+  /** Every event accepted, newest last (bounded), for the runtime's own inspection. */
+  readonly recent: BusEvent[] = [];
+
+  putRule(bus: string, name: string, pattern: unknown, targets: RuleTarget[]): void {
+    this.#rules = this.#rules.filter((r) => !(r.bus === bus && r.name === name));
+    this.#rules.push({ bus, name, pattern: parseEventPattern(pattern), targets });
+  }
+
+  async putEvents(entries: PutEventsEntry[]) {
+    if (entries.length === 0 || entries.length > MAX_ENTRIES) {
+      throw new Error(`PutEvents takes 1 to ${MAX_ENTRIES} entries`);
+    }
+    const results = [];
+    for (const entry of entries) {
+      const fault = entryFault(entry);
+      if (fault) {
+        results.push({ ErrorCode: 'InvalidArgument', ErrorMessage: fault });
+        continue;
+      }
+      const event: BusEvent = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': entry.DetailType as string,
+        source: entry.Source as string,
+        account: LOCAL_ACCOUNT,
+        time: `${eventTime(entry.Time).toISOString().slice(0, 19)}Z`,
+        region: LOCAL_REGION,
+        resources: entry.Resources ?? [],
+        detail: JSON.parse(entry.Detail as string),
+      };
+      this.recent.push(event);
+      if (this.recent.length > 1000) this.recent.shift();
+      const bus = busName(entry.EventBusName);
+      const targets = this.#rules
+        .filter((r) => r.bus === bus && matchesEventPattern(r.pattern, event))
+        .flatMap((r) => r.targets);
+      await Promise.all(targets.map((deliver) => deliver(event)));
+      results.push({ EventId: event.id });
+    }
+    return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
+  }
+
+  operations(): Record<string, JsonOperation> {
+    return { PutEvents: (input) => this.putEvents((input.Entries as PutEventsEntry[] | undefined) ?? []) };
+  }
+}
+
+/** `name` or a bus ARN → the bus name; none → `default`. */
+function busName(nameOrArn: string | undefined): string {
+  if (!nameOrArn) return 'default';
+  return nameOrArn.startsWith('arn:') ? nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1) : nameOrArn;
+}
+
+function eventTime(time: number | string | undefined): Date {
+  if (time === undefined) return new Date();
+  return typeof time === 'number' ? new Date(time * 1000) : new Date(time);
+}
+
+function entryFault(entry: PutEventsEntry): string | undefined {
+  if (!entry.Source) return 'Parameter Source is not valid. Reason: Source is a required argument.';
+  if (!entry.DetailType)
+    return 'Parameter DetailType is not valid. Reason: DetailType is a required argument.';
+  if (!entry.Detail) return 'Parameter Detail is not valid. Reason: Detail is a required argument.';
+  if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES)
+    return 'Total size of the entries in the request is over the limit.';
+  try {
+    const detail: unknown = JSON.parse(entry.Detail);
+    if (detail === null || typeof detail !== 'object' || Array.isArray(detail))
+      return 'Detail is malformed: not a JSON object.';
+  } catch {
+    return 'Detail is malformed.';
+  }
+  return undefined;
+}

@@ -1,0 +1,321 @@
+// The embedded runtime: AWS emulators in one process, wired to Rondo's own handlers with
+// the environment CDK gives them. Handlers reach every service through the SDK, pointed
+// here by AWS_ENDPOINT_URL_<SERVICE>; they cannot tell where they run.
+import { readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import { ENV } from '#functions/commons/config.ts';
+import { retryStateMachineDefinition } from '#infra/state-machines/retry.ts';
+import {
+  EVENT_BUS,
+  EXTERNAL_EVENTS_RULE,
+  engineEnvironment,
+  FUNCTIONS,
+  type FunctionName,
+  LOCAL_EXECUTORS,
+  QUEUES,
+  type QueueName,
+  RESOURCE_PREFIX,
+  SCHEDULE_GROUP,
+  visibilityTimeoutSeconds,
+} from '#infra/topology.ts';
+import { type ApiGatewayOptions, LocalApiGateway } from './api-gateway.ts';
+import { AwsEndpoint } from './aws-endpoint.ts';
+import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './constants.ts';
+import { createRondoTable, startDynamoDbLocal } from './dynamodb.ts';
+import { EventSourceMapping } from './event-source-mapping.ts';
+import { LocalEventBus } from './eventbridge/event-bus.ts';
+import { functionArn, type LambdaHandler, LocalLambdaService } from './lambda-service.ts';
+import { LocalScheduler } from './scheduler-service.ts';
+import { LocalStepFunctions } from './stepfunctions-service.ts';
+
+export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
+
+export type RuntimeOptions = {
+  /** API port; 0 picks a free one. */
+  port: number;
+  /** Where state is kept between restarts; undefined keeps everything in memory. */
+  dataDir?: string;
+  developmentIdentity?: string;
+  /** Folder of example workflows (JSON) to load at start; undefined loads none. */
+  workflowsDir?: string;
+  /** Folder of local Lambda functions for `lambda` tasks (one module per function). */
+  functionsDir?: string;
+  /** Overrides every queue's visibility timeout (tests that crash handlers on purpose). */
+  visibilityTimeoutSeconds?: number;
+  logLevel?: string;
+  onError?: (source: string, error: unknown) => void;
+};
+
+export type Runtime = {
+  apiUrl: string;
+  awsEndpoint: string;
+  dynamoDbEndpoint: string;
+  sqsEndpoint: string;
+  tableName: string;
+  queueUrls: Record<QueueName, string>;
+  deadLetterQueueUrls: Record<QueueName, string>;
+  /** The environment handlers run with (also set on this process). */
+  environment: Record<string, string>;
+  lambda: LocalLambdaService;
+  stepFunctions: LocalStepFunctions;
+  scheduler: LocalScheduler;
+  eventBus: LocalEventBus;
+  loadedWorkflows: string[];
+  stop(): Promise<void>;
+};
+
+const localName = (name: string) => `${RESOURCE_PREFIX}-${name}`;
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const onError = options.onError ?? ((source, error) => console.error(`[${source}]`, error));
+  const dataDir = options.dataDir;
+  const [dynamoDb, sqsServer] = await Promise.all([
+    startDynamoDbLocal({ dataDir: dataDir && join(dataDir, 'dynamodb') }),
+    startFauxqs({
+      port: 0,
+      logger: false,
+      ...(dataDir ? { dataDir: join(dataDir, 'sqs'), s3StorageDir: join(dataDir, 's3') } : {}),
+    }),
+  ]);
+  const stops: (() => Promise<void>)[] = [() => dynamoDb.stop(), () => sqsServer.stop()];
+  try {
+    const sqsEndpoint = sqsServer.address;
+    const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const sqs = new SQSClient({ ...clientConfig, endpoint: sqsEndpoint });
+    const dynamoDbClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamoDb.endpoint });
+    const tableName = localName('table');
+    await createRondoTable(dynamoDbClient, tableName);
+    dynamoDbClient.destroy();
+
+    const queues = await createQueues(sqs, sqsEndpoint, options.visibilityTimeoutSeconds);
+
+    const lambda = new LocalLambdaService();
+    lambda.onError = (name, error) => onError(`lambda ${name}`, error);
+    const stepFunctions = new LocalStepFunctions(lambda);
+    stepFunctions.onExecutionFailed = (e) =>
+      onError('stepfunctions', new Error(`${e.executionArn}: ${e.error} ${e.cause}`));
+    const retryStateMachineArn = stepFunctions.createStateMachine(
+      localName('retry'),
+      retryStateMachineDefinition({ retryAttemptFunctionArn: functionArn(localName('retry-attempt')) }),
+    );
+
+    const queueArnToUrl = new Map(Object.values(queues).map((q) => [q.arn, q.url]));
+    const sendToQueue = async (queueArn: string, body: string) => {
+      const url = queueArnToUrl.get(queueArn);
+      if (!url) throw new Error(`no local queue ${queueArn}`);
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
+    };
+    const scheduler = new LocalScheduler({
+      persistPath: dataDir && join(dataDir, 'scheduler', 'schedules.json'),
+      deliver: async (targetArn, payload) => {
+        if (targetArn.startsWith('arn:aws:lambda:')) await lambda.invoke(targetArn, JSON.parse(payload));
+        else await sendToQueue(targetArn, payload);
+      },
+    });
+    scheduler.onDeliveryFailed = (name, error) => onError(`scheduler ${name}`, error);
+
+    const eventBus = new LocalEventBus();
+    eventBus.putRule(EVENT_BUS, EXTERNAL_EVENTS_RULE.name, EXTERNAL_EVENTS_RULE.pattern, [
+      (event) => sendToQueue(queues[EXTERNAL_EVENTS_RULE.target].arn, JSON.stringify(event)),
+    ]);
+
+    const endpoint = new AwsEndpoint();
+    endpoint.addJsonService('AWSStepFunctions', stepFunctions.operations());
+    endpoint.addJsonService('AWSEvents', eventBus.operations());
+    endpoint.addRestRoutes([...lambda.restRoutes(), ...scheduler.restRoutes()]);
+    const awsEndpoint = await endpoint.listen();
+    stops.unshift(() => endpoint.close());
+
+    const environment: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AWS_ENDPOINT_URL_S3: sqsEndpoint,
+      AWS_ENDPOINT_URL_SFN: awsEndpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: awsEndpoint,
+      AWS_ENDPOINT_URL_SCHEDULER: awsEndpoint,
+      AWS_ENDPOINT_URL_LAMBDA: awsEndpoint,
+      POWERTOOLS_SERVICE_NAME: 'rondo',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      ...engineEnvironment({
+        tableName,
+        queueUrls: {
+          dispatch: queues.dispatch.url,
+          completion: queues.completion.url,
+          events: queues.events.url,
+        },
+        retryStateMachineArn,
+        scheduleGroup: SCHEDULE_GROUP,
+        createRunFunctionArn: functionArn(localName('create-run')),
+        schedulerRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${localName('scheduler')}`,
+        executors: LOCAL_EXECUTORS,
+      }),
+      ...(options.developmentIdentity ? { [ENV.developmentIdentity]: options.developmentIdentity } : {}),
+    };
+    // Handlers read their configuration once, at import: the environment comes first.
+    Object.assign(process.env, environment);
+    for (const [name, spec] of Object.entries(FUNCTIONS) as [
+      FunctionName,
+      (typeof FUNCTIONS)[FunctionName],
+    ][]) {
+      const module = (await import(pathToFileURL(join(PROJECT_ROOT, spec.entry)).href)) as {
+        handler: LambdaHandler;
+      };
+      lambda.register(localName(name), module.handler, spec.timeoutSeconds);
+    }
+    if (options.functionsDir) await registerTaskFunctions(lambda, options.functionsDir);
+
+    scheduler.start();
+    stops.unshift(() => scheduler.stop());
+    const mappings = (Object.entries(QUEUES) as [QueueName, (typeof QUEUES)[QueueName]][]).map(
+      ([queue, spec]) =>
+        new EventSourceMapping({
+          client: sqs,
+          lambda,
+          functionName: localName(spec.consumer),
+          queueUrl: queues[queue].url,
+          queueArn: queues[queue].arn,
+          batchSize: spec.batchSize,
+          concurrency: 4,
+          waitTimeSeconds: 1,
+          onError: (error) => onError(`${queue} poller`, error),
+        }),
+    );
+    for (const mapping of mappings) mapping.start();
+    stops.unshift(async () => {
+      await Promise.all(mappings.map((m) => m.stop()));
+      await lambda.drain();
+      await stepFunctions.drain();
+    });
+
+    const gatewayOptions: ApiGatewayOptions = {
+      lambda,
+      functionName: localName('api'),
+      developmentIdentity: options.developmentIdentity ?? 'admin',
+    };
+    const gateway = new LocalApiGateway(gatewayOptions);
+    const port = await gateway.listen(options.port);
+    stops.unshift(() => gateway.close());
+    const apiUrl = `http://127.0.0.1:${port}`;
+
+    const loadedWorkflows = options.workflowsDir ? await loadWorkflows(apiUrl, options.workflowsDir) : [];
+
+    return {
+      apiUrl,
+      awsEndpoint,
+      dynamoDbEndpoint: dynamoDb.endpoint,
+      sqsEndpoint,
+      tableName,
+      queueUrls: {
+        dispatch: queues.dispatch.url,
+        completion: queues.completion.url,
+        events: queues.events.url,
+      },
+      deadLetterQueueUrls: {
+        dispatch: queues.dispatch.dlqUrl,
+        completion: queues.completion.dlqUrl,
+        events: queues.events.dlqUrl,
+      },
+      environment,
+      lambda,
+      stepFunctions,
+      scheduler,
+      eventBus,
+      loadedWorkflows,
+      stop: async () => {
+        for (const stop of stops) await stop().catch((error: unknown) => onError('shutdown', error));
+        sqs.destroy();
+      },
+    };
+  } catch (error) {
+    for (const stop of stops) await stop().catch(() => {});
+    throw error;
+  }
+}
+
+type LocalQueue = { url: string; arn: string; dlqUrl: string };
+
+/**
+ * Creates each queue and its DLQ. Queue URLs are given on the emulator's own origin
+ * (`http://127.0.0.1:<port>/<account>/<name>`): the SDK sends to a queue URL's host.
+ */
+async function createQueues(
+  sqs: SQSClient,
+  endpoint: string,
+  visibilityOverride?: number,
+): Promise<Record<QueueName, LocalQueue>> {
+  const urlOf = (created: string | undefined) => `${endpoint}${new URL(created ?? '').pathname}`;
+  const arnOf = async (url: string) => {
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+    );
+    return out.Attributes?.QueueArn ?? '';
+  };
+  const entries = await Promise.all(
+    (Object.entries(QUEUES) as [QueueName, (typeof QUEUES)[QueueName]][]).map(async ([name, spec]) => {
+      const dlq = await sqs.send(
+        new CreateQueueCommand({
+          QueueName: localName(`${name}-dlq`),
+          Attributes: { MessageRetentionPeriod: '1209600' },
+        }),
+      );
+      const dlqUrl = urlOf(dlq.QueueUrl);
+      const queue = await sqs.send(
+        new CreateQueueCommand({
+          QueueName: localName(name),
+          Attributes: {
+            VisibilityTimeout: String(visibilityOverride ?? visibilityTimeoutSeconds(name)),
+            RedrivePolicy: JSON.stringify({
+              deadLetterTargetArn: await arnOf(dlqUrl),
+              maxReceiveCount: spec.maxReceiveCount,
+            }),
+          },
+        }),
+      );
+      const url = urlOf(queue.QueueUrl);
+      return [name, { url, arn: await arnOf(url), dlqUrl }] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Record<QueueName, LocalQueue>;
+}
+
+/** Each module in the folder is a function named after its file, exporting `handler`. */
+async function registerTaskFunctions(lambda: LocalLambdaService, dir: string): Promise<void> {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
+    const module = (await import(pathToFileURL(join(dir, file)).href)) as { handler?: LambdaHandler };
+    if (typeof module.handler === 'function') lambda.register(file.replace(/\.ts$/, ''), module.handler);
+  }
+}
+
+/** Loads each workflow file through the API, as a user would (`PUT /v1/workflows/{id}`). */
+async function loadWorkflows(apiUrl: string, dir: string): Promise<string[]> {
+  const loaded: string[] = [];
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
+    const definition = JSON.parse(await readFile(join(dir, file), 'utf8')) as { id: string };
+    const response = await fetch(`${apiUrl}/v1/workflows/${encodeURIComponent(definition.id)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(definition),
+    });
+    if (!response.ok) throw new Error(`loading ${file} failed: ${response.status} ${await response.text()}`);
+    loaded.push(definition.id);
+  }
+  return loaded;
+}

@@ -1,0 +1,50 @@
+// Read paths of the operations API.
+import { NotFoundError } from '../errors.ts';
+import type { Instance } from '../model/instance.ts';
+import type { Run } from '../model/run.ts';
+import type { Page, StoredWorkflow } from '../ports/store.ts';
+import type { EngineDeps } from './deps.ts';
+
+/** Without a data-time range, lists the last DEFAULT_LIST_DAYS days of data times (and tomorrow's). */
+export const DEFAULT_LIST_DAYS = 30;
+export const MAX_PAGE_SIZE = 500;
+
+export type InstanceFilters = {
+  workflowId?: string;
+  dataTimeFrom?: string;
+  dataTimeTo?: string;
+  limit?: number;
+  cursor?: string;
+};
+
+export function listInstances(
+  deps: Pick<EngineDeps, 'store' | 'clock'>,
+  filters: InstanceFilters,
+): Promise<Page<Instance>> {
+  const now = deps.clock.now().getTime();
+  return deps.store.listInstances({
+    workflowId: filters.workflowId,
+    dataTimeFrom: filters.dataTimeFrom ?? new Date(now - DEFAULT_LIST_DAYS * 86_400_000).toISOString(),
+    dataTimeTo: filters.dataTimeTo ?? new Date(now + 86_400_000).toISOString(),
+    limit: Math.min(filters.limit ?? 50, MAX_PAGE_SIZE),
+    cursor: filters.cursor,
+  });
+}
+
+export async function getInstance(deps: Pick<EngineDeps, 'store'>, id: string): Promise<Instance> {
+  const instance = await deps.store.getInstance(id);
+  if (!instance) throw new NotFoundError('instance', id);
+  return instance;
+}
+
+export async function getRun(deps: Pick<EngineDeps, 'store'>, id: string): Promise<Run> {
+  const run = await deps.store.getRun(id);
+  if (!run) throw new NotFoundError('run', id);
+  return run;
+}
+
+export async function getWorkflow(deps: Pick<EngineDeps, 'store'>, id: string): Promise<StoredWorkflow> {
+  const workflow = await deps.store.getWorkflow(id);
+  if (!workflow) throw new NotFoundError('workflow', id);
+  return workflow;
+}

@@ -1,0 +1,66 @@
+// Saving a workflow: validate, store a new immutable version (none when nothing changed),
+// and keep its schedule in step with its scheduling setting.
+import { isDeepStrictEqual } from 'node:util';
+import { ValidationError } from '../errors.ts';
+import { parseWorkflowDefinition, type WorkflowDefinition } from '../model/workflow.ts';
+import type { StoredWorkflow } from '../ports/store.ts';
+import {
+  InvalidScheduleExpressionError,
+  isValidTimeZone,
+  parseScheduleExpression,
+} from '../scheduling/schedule-expression.ts';
+import type { EngineDeps } from './deps.ts';
+
+export type SaveResult = { workflow: StoredWorkflow; created: boolean; changed: boolean };
+
+export async function saveWorkflow(
+  deps: Pick<EngineDeps, 'store' | 'clock' | 'scheduler'>,
+  input: unknown,
+  actor: string,
+): Promise<SaveResult> {
+  const definition = parseWorkflowDefinition(input);
+  validateSchedule(definition);
+  const existing = await deps.store.getWorkflow(definition.id);
+  if (existing && isDeepStrictEqual(existing.definition, definition)) {
+    return { workflow: existing, created: false, changed: false };
+  }
+  const workflow = await deps.store.putWorkflowVersion(definition, {
+    owner: existing?.owner ?? actor,
+    at: deps.clock.now().toISOString(),
+    expectedVersion: existing?.version ?? 0,
+  });
+  if (definition.schedule?.status === 'ENABLED') {
+    await deps.scheduler.upsert(definition.id, definition.schedule);
+  } else if (existing?.definition.schedule) {
+    await deps.scheduler.remove(definition.id);
+  }
+  return { workflow, created: !existing, changed: true };
+}
+
+function validateSchedule(definition: WorkflowDefinition): void {
+  const schedule = definition.schedule;
+  if (!schedule) return;
+  try {
+    parseScheduleExpression(schedule.expression);
+  } catch (error) {
+    if (error instanceof InvalidScheduleExpressionError) {
+      throw new ValidationError('The schedule expression is not valid', [
+        {
+          path: 'schedule.expression',
+          message: `${error.message} (at position ${error.position})`,
+          code: error.code,
+        },
+      ]);
+    }
+    throw error;
+  }
+  if (!isValidTimeZone(schedule.timezone)) {
+    throw new ValidationError('The schedule time zone is not valid', [
+      {
+        path: 'schedule.timezone',
+        message: `unknown time zone '${schedule.timezone}'`,
+        code: 'INVALID_TIME_ZONE',
+      },
+    ]);
+  }
+}

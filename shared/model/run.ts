@@ -1,0 +1,36 @@
+import type { InstanceStatus, RunType } from './instance.ts';
+
+export type RunStatus = 'RUNNING' | 'SUCCESS' | 'FAILED' | 'TERMINATED';
+
+export type Run = {
+  id: string;
+  workflowId: string;
+  workflowVersion: number;
+  dataTime: string;
+  plannedTime: string;
+  type: RunType;
+  status: RunStatus;
+  createdAt: string;
+  endTime?: string;
+  parameters: Record<string, unknown>;
+  taskCount: number;
+  /** Instances not yet finished; the run's status is derived when it reaches zero. */
+  unfinished: number;
+  /** Instances that ended FAILED or TERMINATED. */
+  failed: number;
+  terminated: number;
+};
+
+/** A run's status, derived from its instances' counters (PRODUCT.md §3). */
+export function deriveRunStatus(run: Pick<Run, 'unfinished' | 'failed' | 'terminated'>): RunStatus {
+  if (run.unfinished > 0) return 'RUNNING';
+  if (run.terminated > 0) return 'TERMINATED';
+  if (run.failed > 0) return 'FAILED';
+  return 'SUCCESS';
+}
+
+export function finishedCounterOf(status: InstanceStatus): 'failed' | 'terminated' | undefined {
+  if (status === 'FAILED') return 'failed';
+  if (status === 'TERMINATED') return 'terminated';
+  return undefined;
+}

@@ -1,0 +1,190 @@
+// The workflow definition: the public contract of PRODUCT.md §6, as a zod schema, plus
+// the graph rules a schema cannot express (unknown tasks in edges, self-edges, cycles).
+import { z } from 'zod';
+import { type ErrorDetail, ValidationError } from '../errors.ts';
+import { TASK_ID_PATTERN, WORKFLOW_ID_PATTERN } from './ids.ts';
+
+export const TASK_TYPES = [
+  'lambda',
+  'http',
+  'callback',
+  'subworkflow',
+  'foreach',
+  'condition',
+  'noop',
+  'shell',
+] as const;
+export const EDGE_CONDITIONS = ['SUCCESS', 'FAILURE', 'ALWAYS'] as const;
+export const CYCLE_TYPES = ['MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'CRON'] as const;
+
+export const MAX_RETRIES_LIMIT = 100;
+export const MAX_TASK_TIMEOUT_SECONDS = 7 * 24 * 3600;
+export const DEFAULT_MAX_RETRIES = 5;
+export const DEFAULT_RETRY_INTERVAL_SECONDS = 60;
+export const DEFAULT_TASK_TIMEOUT_SECONDS = 3600;
+export const DEFAULT_RESOURCE_GROUP = 'default';
+
+const parameterSchema = z.discriminatedUnion('type', [
+  z.strictObject({ name: z.string().min(1), type: z.literal('text'), default: z.string().optional() }),
+  z.strictObject({ name: z.string().min(1), type: z.literal('numeric'), default: z.number().optional() }),
+  z.strictObject({ name: z.string().min(1), type: z.literal('date'), default: z.iso.datetime().optional() }),
+]);
+
+const retrySchema = z.strictObject({
+  maxRetries: z.number().int().min(0).max(MAX_RETRIES_LIMIT).default(DEFAULT_MAX_RETRIES),
+  intervalSeconds: z.number().int().min(0).max(86_400).default(DEFAULT_RETRY_INTERVAL_SECONDS),
+  backoffRate: z.number().min(1).max(10).default(1),
+});
+
+const taskSchema = z.strictObject({
+  id: z.string().regex(TASK_ID_PATTERN, 'letters, digits, - and _ only, at most 64'),
+  name: z.string().min(1).max(200).optional(),
+  type: z.enum(TASK_TYPES),
+  config: z.record(z.string(), z.unknown()).default({}),
+  retry: retrySchema.default({
+    maxRetries: DEFAULT_MAX_RETRIES,
+    intervalSeconds: DEFAULT_RETRY_INTERVAL_SECONDS,
+    backoffRate: 1,
+  }),
+  timeoutSeconds: z.number().int().min(1).max(MAX_TASK_TIMEOUT_SECONDS).default(DEFAULT_TASK_TIMEOUT_SECONDS),
+  resourceGroup: z.string().min(1).max(64).default(DEFAULT_RESOURCE_GROUP),
+  event: z
+    .strictObject({ name: z.string().min(1), validitySeconds: z.number().int().positive().optional() })
+    .optional(),
+  selfDependent: z.boolean().default(false),
+  dependsOn: z
+    .array(
+      z.strictObject({
+        workflow: z.string().regex(WORKFLOW_ID_PATTERN),
+        task: z.string(),
+        offset: z.string().default('0d'),
+      }),
+    )
+    .default([]),
+  outputs: z.array(z.string()).optional(),
+});
+
+const edgeSchema = z.strictObject({
+  from: z.string(),
+  to: z.string(),
+  condition: z.enum(EDGE_CONDITIONS).default('SUCCESS'),
+});
+
+const scheduleSchema = z.strictObject({
+  cycle: z.enum(CYCLE_TYPES),
+  expression: z.string().min(1),
+  timezone: z.string().default('UTC'),
+  start: z.iso.datetime().optional(),
+  end: z.iso.datetime().optional(),
+  status: z.enum(['ENABLED', 'PAUSED']).default('ENABLED'),
+});
+
+export const workflowDefinitionSchema = z.strictObject({
+  id: z.string().regex(WORKFLOW_ID_PATTERN, 'lower-case letters, digits, - and _ only, at most 64'),
+  name: z.string().min(1).max(200),
+  description: z.string().max(2000).optional(),
+  folder: z
+    .string()
+    .regex(/^\/([^/]+(\/[^/]+)*)?$/, 'an absolute folder path such as /finance/reports')
+    .default('/'),
+  parameters: z.array(parameterSchema).default([]),
+  schedule: scheduleSchema.optional(),
+  tasks: z.array(taskSchema).min(1),
+  edges: z.array(edgeSchema).default([]),
+});
+
+export type WorkflowDefinitionInput = z.input<typeof workflowDefinitionSchema>;
+export type WorkflowDefinition = z.output<typeof workflowDefinitionSchema>;
+export type TaskDefinition = WorkflowDefinition['tasks'][number];
+export type EdgeDefinition = WorkflowDefinition['edges'][number];
+export type ScheduleDefinition = NonNullable<WorkflowDefinition['schedule']>;
+export type EdgeCondition = (typeof EDGE_CONDITIONS)[number];
+export type CycleType = (typeof CYCLE_TYPES)[number];
+
+/** Renders a zod issue path as `tasks[2].id`. */
+export function issuePath(path: ReadonlyArray<PropertyKey>): string {
+  return path
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
+    .join('');
+}
+
+/** Validates a definition; throws ValidationError listing every fault with its path. */
+export function parseWorkflowDefinition(input: unknown): WorkflowDefinition {
+  const parsed = workflowDefinitionSchema.safeParse(input);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => ({
+      path: issuePath(issue.path),
+      message: issue.message,
+      code: issue.code,
+    }));
+    throw new ValidationError('The workflow definition is not valid', details, 'INVALID_WORKFLOW');
+  }
+  const faults = graphFaults(parsed.data);
+  if (faults.length > 0)
+    throw new ValidationError('The workflow graph is not valid', faults, 'INVALID_WORKFLOW');
+  return parsed.data;
+}
+
+function graphFaults(definition: WorkflowDefinition): ErrorDetail[] {
+  const faults: ErrorDetail[] = [];
+  const seen = new Map<string, number>();
+  definition.tasks.forEach((task, i) => {
+    if (seen.has(task.id)) {
+      faults.push({
+        path: `tasks[${i}].id`,
+        code: 'DUPLICATE_TASK_ID',
+        message: `task id '${task.id}' is used twice`,
+      });
+    }
+    seen.set(task.id, i);
+  });
+  definition.edges.forEach((edge, i) => {
+    for (const end of ['from', 'to'] as const) {
+      if (!seen.has(edge[end])) {
+        faults.push({ path: `edges[${i}].${end}`, code: 'UNKNOWN_TASK', message: `no task '${edge[end]}'` });
+      }
+    }
+    if (edge.from === edge.to) {
+      faults.push({
+        path: `edges[${i}]`,
+        code: 'SELF_EDGE',
+        message: `task '${edge.from}' depends on itself`,
+      });
+    }
+  });
+  if (faults.length === 0) {
+    const cycle = findCycle(definition);
+    if (cycle)
+      faults.push({ path: 'edges', code: 'CYCLE', message: `the edges form a cycle: ${cycle.join(' → ')}` });
+  }
+  return faults;
+}
+
+/** Returns one cycle as a list of task ids (first repeated at the end), or undefined. */
+export function findCycle(definition: Pick<WorkflowDefinition, 'tasks' | 'edges'>): string[] | undefined {
+  const next = new Map<string, string[]>(definition.tasks.map((t) => [t.id, []]));
+  for (const edge of definition.edges) next.get(edge.from)?.push(edge.to);
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    state.set(id, 'open');
+    stack.push(id);
+    for (const to of next.get(id) ?? []) {
+      if (state.get(to) === 'open') return [...stack.slice(stack.indexOf(to)), to];
+      if (!state.has(to)) {
+        const found = visit(to);
+        if (found) return found;
+      }
+    }
+    stack.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const task of definition.tasks) {
+    if (!state.has(task.id)) {
+      const found = visit(task.id);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
