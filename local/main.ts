@@ -36,7 +36,7 @@ const runtime = await startRuntime({
   dataDir,
   developmentIdentity: values.user ?? 'admin',
   workflowsDir: join(PROJECT_ROOT, 'examples', 'workflows'),
-  functionsDir: join(PROJECT_ROOT, 'examples', 'functions'),
+  functionsDirs: [join(PROJECT_ROOT, 'examples', 'functions')],
   logLevel: values['log-level'] ?? 'WARN',
 });
 

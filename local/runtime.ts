@@ -48,8 +48,8 @@ export type RuntimeOptions = {
   developmentIdentity?: string;
   /** Folder of example workflows (JSON) to load at start; undefined loads none. */
   workflowsDir?: string;
-  /** Folder of local Lambda functions for `lambda` tasks (one module per function). */
-  functionsDir?: string;
+  /** Folders of local Lambda functions for `lambda` tasks (one module per function). */
+  functionsDirs?: string[];
   /** Overrides every queue's visibility timeout (tests that crash handlers on purpose). */
   visibilityTimeoutSeconds?: number;
   logLevel?: string;
@@ -176,7 +176,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       };
       lambda.register(localName(name), module.handler, spec.timeoutSeconds);
     }
-    if (options.functionsDir) await registerTaskFunctions(lambda, options.functionsDir);
+    for (const dir of options.functionsDirs ?? []) await registerTaskFunctions(lambda, dir);
 
     scheduler.start();
     stops.unshift(() => scheduler.stop());

@@ -29,7 +29,8 @@ export async function runRetryAttempt(
   attempt: number,
 ): Promise<DispatchOutcome> {
   const instance = await deps.store.getInstance(instanceId);
-  if (instance?.status !== 'RETRYING' || instance.retries + 1 !== attempt) return 'IGNORED';
+  // While RETRYING, `retries + 1` is the attempt that failed; only the one after it may start.
+  if (instance?.status !== 'RETRYING' || instance.retries + 2 !== attempt) return 'IGNORED';
   const running = await startAttempt(deps, instance, { retries: attempt - 1 });
   if (!running) return 'IGNORED';
   await runAttempt(deps, running);

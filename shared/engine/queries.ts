@@ -5,9 +5,13 @@ import type { Run } from '../model/run.ts';
 import type { Page, StoredWorkflow } from '../ports/store.ts';
 import type { EngineDeps } from './deps.ts';
 
-/** Without a data-time range, lists the last DEFAULT_LIST_DAYS days of data times (and tomorrow's). */
+/**
+ * Without a data-time range, a workflow's instances are listed over all time, and all
+ * instances over the last DEFAULT_LIST_DAYS days of data times (and tomorrow's).
+ */
 export const DEFAULT_LIST_DAYS = 30;
 export const MAX_PAGE_SIZE = 500;
+const ALL_TIME = { from: '0000-01-01T00:00:00.000Z', to: '9999-12-31T23:59:59.999Z' };
 
 export type InstanceFilters = {
   workflowId?: string;
@@ -24,8 +28,11 @@ export function listInstances(
   const now = deps.clock.now().getTime();
   return deps.store.listInstances({
     workflowId: filters.workflowId,
-    dataTimeFrom: filters.dataTimeFrom ?? new Date(now - DEFAULT_LIST_DAYS * 86_400_000).toISOString(),
-    dataTimeTo: filters.dataTimeTo ?? new Date(now + 86_400_000).toISOString(),
+    dataTimeFrom:
+      filters.dataTimeFrom ??
+      (filters.workflowId ? ALL_TIME.from : new Date(now - DEFAULT_LIST_DAYS * 86_400_000).toISOString()),
+    dataTimeTo:
+      filters.dataTimeTo ?? (filters.workflowId ? ALL_TIME.to : new Date(now + 86_400_000).toISOString()),
     limit: Math.min(filters.limit ?? 50, MAX_PAGE_SIZE),
     cursor: filters.cursor,
   });

@@ -1,0 +1,67 @@
+// Starts the embedded runtime once for the whole integration run (not once per test) and
+// hands its addresses to the tests through vitest's provide/inject.
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
+
+export type RuntimeInfo = Pick<
+  Runtime,
+  | 'apiUrl'
+  | 'awsEndpoint'
+  | 'dynamoDbEndpoint'
+  | 'sqsEndpoint'
+  | 'tableName'
+  | 'queueUrls'
+  | 'deadLetterQueueUrls'
+  | 'environment'
+>;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    runtime: RuntimeInfo;
+  }
+}
+
+/** Short enough that a message left in flight by a failed handler comes back within a test. */
+export const TEST_VISIBILITY_TIMEOUT_SECONDS = 2;
+
+let runtime: Runtime | undefined;
+
+export async function setup(project: TestProject) {
+  runtime = await startRuntime({
+    port: 0,
+    developmentIdentity: 'admin',
+    workflowsDir: join(PROJECT_ROOT, 'examples', 'workflows'),
+    functionsDirs: [
+      join(PROJECT_ROOT, 'examples', 'functions'),
+      join(PROJECT_ROOT, 'test', 'fixtures', 'functions'),
+    ],
+    visibilityTimeoutSeconds: TEST_VISIBILITY_TIMEOUT_SECONDS,
+    logLevel: 'ERROR',
+    onError: () => {},
+  });
+  const {
+    apiUrl,
+    awsEndpoint,
+    dynamoDbEndpoint,
+    sqsEndpoint,
+    tableName,
+    queueUrls,
+    deadLetterQueueUrls,
+    environment,
+  } = runtime;
+  project.provide('runtime', {
+    apiUrl,
+    awsEndpoint,
+    dynamoDbEndpoint,
+    sqsEndpoint,
+    tableName,
+    queueUrls,
+    deadLetterQueueUrls,
+    environment,
+  });
+}
+
+export async function teardown() {
+  await runtime?.stop();
+}
