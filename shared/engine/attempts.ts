@@ -63,6 +63,7 @@ async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> 
     await deps.store.transitionInstance(instance, 'SUCCESS', now.toISOString(), {
       ...timing,
       outputs: result.outputs,
+      error: undefined,
     });
     await deps.completionQueue.send([{ instanceId: instance.id }]);
     return;
