@@ -18,6 +18,8 @@
  *   - rate expressions are durations ("days represents a 24-hour duration"), so they ignore time zones.
  */
 
+import { isValidTimeZone, offsetAt, toWall, wallToInstants } from './zoned-time.ts';
+
 export class InvalidScheduleExpressionError extends Error {
   readonly code = 'INVALID_SCHEDULE_EXPRESSION';
   /** 0-based character offset into the expression where the fault is. */
@@ -567,65 +569,10 @@ function nextCronWall(cron: CronScheduleExpression, fromWall: number): number | 
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Time zones (Intl.DateTimeFormat only)
+// Time zones: shared/scheduling/zoned-time.ts
 // ---------------------------------------------------------------------------------------------------------
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-export function isValidTimeZone(tz: string): boolean {
-  // Offset identifiers such as '+01:00' are accepted by recent Intl versions but are not IANA names.
-  if (typeof tz !== 'string' || tz === '' || /^[+-]/.test(tz)) return false;
-  try {
-    formatterFor(tz);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Local wall-clock time of `instant` in `timeZone`, as wall milliseconds (seconds kept, ms dropped). */
-function toWall(instant: number, timeZone: string): number {
-  const parts = formatterFor(timeZone).formatToParts(new Date(instant));
-  const get = (type: Intl.DateTimeFormatPartTypes): number =>
-    Number(parts.find((part) => part.type === type)?.value);
-  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-}
-
-/** UTC offset in ms (local − UTC) at `instant`. */
-function offsetAt(instant: number, timeZone: string): number {
-  const wholeSecond = instant - (((instant % 1000) + 1000) % 1000);
-  return toWall(wholeSecond, timeZone) - wholeSecond;
-}
-
-/** All instants whose local wall-clock time in `timeZone` is `wall`: none in a gap, two when ambiguous. */
-function wallToInstants(wall: number, timeZone: string): number[] {
-  // Transitions are months apart, so the offsets a day either side cover every candidate.
-  const offsets = new Set([offsetAt(wall - UNIT_MS.days, timeZone), offsetAt(wall + UNIT_MS.days, timeZone)]);
-  const instants: number[] = [];
-  for (const offset of offsets) {
-    const instant = wall - offset;
-    if (offsetAt(instant, timeZone) === offset) instants.push(instant);
-  }
-  return instants.sort((a, b) => a - b);
-}
+export { isValidTimeZone };
 
 // ---------------------------------------------------------------------------------------------------------
 // Fire times
