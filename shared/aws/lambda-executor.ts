@@ -5,8 +5,8 @@ import type { Executor } from '../ports/executor.ts';
 
 export function createLambdaExecutor(options: { client: LambdaClient }): Executor {
   return {
-    async execute({ instance, attempt, parameters, upstreamOutputs }) {
-      const functionName = String(instance.task.config.function ?? '');
+    async execute({ instance, attempt, config, parameters, upstreamOutputs, signal }) {
+      const functionName = String(config.function ?? '');
       if (!functionName) {
         return {
           status: 'FAILED',
@@ -31,9 +31,10 @@ export function createLambdaExecutor(options: { client: LambdaClient }): Executo
           }),
           LogType: 'Tail',
         }),
+        { abortSignal: signal },
       );
       const metrics = { duration: Date.now() - started };
-      const logs = out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : undefined;
+      const logs = out.LogResult ? { stdout: Buffer.from(out.LogResult, 'base64').toString('utf8') } : undefined;
       const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
       const payload: unknown = text ? JSON.parse(text) : null;
       if (out.FunctionError) {

@@ -90,37 +90,38 @@ async function execute(deps: AttemptDeps, instance: Instance, attempt: number): 
   if (!executor) {
     return {
       status: 'FAILED',
-      error: {
-        code: 'UNSUPPORTED_TASK_TYPE',
-        message: `no executor for task type '${instance.taskType}' here`,
-      },
+      error: { code: 'UNSUPPORTED_TASK_TYPE', message: `no executor for task type '${instance.taskType}' here` },
       metrics: {},
     };
   }
+  const controller = new AbortController();
+  const timeoutMs = instance.task.timeoutSeconds * 1000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<AttemptResult>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          status: 'FAILED',
-          error: { code: 'TIMEOUT', message: `attempt ${attempt} exceeded ${instance.task.timeoutSeconds}s` },
-          metrics: {},
-        }),
-      instance.task.timeoutSeconds * 1000,
-    );
+    timer = setTimeout(() => {
+      controller.abort(new Error('attempt timed out'));
+      resolve({
+        status: 'FAILED',
+        error: { code: 'TIMEOUT', message: `attempt ${attempt} exceeded ${instance.task.timeoutSeconds}s` },
+        metrics: { duration: timeoutMs },
+      });
+    }, timeoutMs);
   });
   try {
     return await Promise.race([
-      executor.execute({ instance, attempt, parameters: instance.parameters, upstreamOutputs: {} }),
+      executor.execute({
+        instance,
+        attempt,
+        config: instance.task.config,
+        parameters: instance.parameters,
+        upstreamOutputs: {},
+        signal: controller.signal,
+      }),
       timeout,
     ]);
   } catch (error) {
     const err = error instanceof Error ? error : new Error(String(error));
-    return {
-      status: 'FAILED',
-      error: { code: err.name || 'EXECUTOR_ERROR', message: err.message },
-      metrics: {},
-    };
+    return { status: 'FAILED', error: { code: err.name || 'EXECUTOR_ERROR', message: err.message }, metrics: {} };
   } finally {
     clearTimeout(timer);
   }

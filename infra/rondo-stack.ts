@@ -1,0 +1,325 @@
+// Rondo in one stack: the resources `infra/topology.ts` describes and the embedded runtime
+// emulates (table, queues with DLQs, the engine functions, the retry state machine, the
+// schedule group, the event bus and its rule, the HTTP API). Hardening comes later.
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { INDEXES, KEY, TTL_ATTRIBUTE } from '../shared/aws/dynamodb/table.ts';
+import { DEFAULT_LOG_RETENTION, RondoFunction } from './constructs/rondo-function.ts';
+import { retryStateMachineDefinition } from './state-machines/retry.ts';
+import {
+  AWS_EXECUTORS,
+  EVENT_BUS,
+  EXTERNAL_EVENTS_RULE,
+  engineEnvironment,
+  FUNCTIONS,
+  type FunctionName,
+  QUEUES,
+  type QueueName,
+  RESOURCE_PREFIX,
+  SCHEDULE_GROUP,
+  visibilityTimeoutSeconds,
+} from './topology.ts';
+
+export const DEFAULT_STAGE = 'dev';
+export const DEFAULT_LOG_LEVEL = 'INFO';
+export const DEFAULT_TASK_FUNCTION_PREFIX = 'rondo-task-';
+
+/** Dead letters wait the longest SQS allows, so there is time to look at them. */
+const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/** Stage names end up in resource names, some of which are capped at 64 characters. */
+const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
+const TASK_FUNCTION_PREFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The queues each function writes to, as the engine's code paths do: run creation
+ * dispatches the roots, an attempt reports its completion, resolution dispatches the
+ * released downstream and completes the skipped ones.
+ */
+const SENDS_TO: Record<FunctionName, QueueName[]> = {
+  api: [],
+  'create-run': ['dispatch'],
+  dispatch: ['completion'],
+  resolve: ['dispatch', 'completion'],
+  'retry-attempt': ['completion'],
+  'ingest-event': [],
+};
+
+/** Functions that run attempts: they invoke task functions and hand failed attempts to the retry machine. */
+const RUNS_ATTEMPTS: FunctionName[] = ['dispatch', 'retry-attempt'];
+
+export type RondoStackProps = StackProps & {
+  stage: string;
+  /** POWERTOOLS_LOG_LEVEL of every function. */
+  logLevel?: string;
+  /** `lambda` tasks may invoke only functions whose name starts with this. */
+  taskFunctionPrefix?: string;
+};
+
+export class RondoStack extends Stack {
+  readonly table: TableV2;
+  readonly queues: Record<QueueName, Queue>;
+  readonly deadLetterQueues: Record<QueueName, Queue>;
+  readonly functions: Record<FunctionName, RondoFunction>;
+  readonly retryStateMachine: StateMachine;
+  readonly schedulerRole: Role;
+  readonly scheduleGroup: CfnScheduleGroup;
+  readonly eventBus: EventBus;
+  readonly api: HttpApi;
+
+  constructor(scope: Construct, id: string, props: RondoStackProps) {
+    super(scope, id, props);
+    const { stage } = props;
+    if (!STAGE_PATTERN.test(stage)) {
+      throw new Error(`stage '${stage}' must match ${STAGE_PATTERN} (it is part of resource names)`);
+    }
+    const taskFunctionPrefix = props.taskFunctionPrefix ?? DEFAULT_TASK_FUNCTION_PREFIX;
+    // An empty prefix would turn the task-invocation grant into "every function in the account".
+    if (!TASK_FUNCTION_PREFIX_PATTERN.test(taskFunctionPrefix)) {
+      throw new Error(
+        `taskFunctionPrefix '${taskFunctionPrefix}' must match ${TASK_FUNCTION_PREFIX_PATTERN}`,
+      );
+    }
+    const isProduction = stage === 'prod';
+    const removalPolicy = isProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const prefix = `${RESOURCE_PREFIX}-${stage}`;
+    const functionName = (name: FunctionName) => `${prefix}-${name}`;
+    // ARNs built from names, not taken from the resources: create-run's environment holds its
+    // own ARN, and retry-attempt's holds the ARN of the state machine that invokes it; either
+    // reference would be a dependency cycle.
+    const functionArn = (name: FunctionName) =>
+      this.formatArn({
+        service: 'lambda',
+        resource: 'function',
+        resourceName: functionName(name),
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const retryStateMachineName = `${prefix}-retry`;
+    const retryStateMachineArn = this.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: retryStateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    this.table = new TableV2(this, 'Table', {
+      partitionKey: { name: KEY.pk, type: AttributeType.STRING },
+      sortKey: { name: KEY.sk, type: AttributeType.STRING },
+      globalSecondaryIndexes: Object.values(INDEXES).map((index) => ({
+        indexName: index.name,
+        partitionKey: { name: index.pk, type: AttributeType.STRING },
+        sortKey: { name: index.sk, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      })),
+      billing: Billing.onDemand(),
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryptionV2.awsManagedKey(),
+      deletionProtection: isProduction,
+      removalPolicy,
+    });
+
+    const queueEntries = (Object.entries(QUEUES) as [QueueName, (typeof QUEUES)[QueueName]][]).map(
+      ([name, spec]) => {
+        const deadLetterQueue = new Queue(this, `${pascal(name)}DeadLetterQueue`, {
+          retentionPeriod: DEAD_LETTER_RETENTION,
+          encryption: QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+        });
+        const queue = new Queue(this, `${pascal(name)}Queue`, {
+          visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(name)),
+          deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: spec.maxReceiveCount },
+          encryption: QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+        });
+        return [name, { queue, deadLetterQueue }] as const;
+      },
+    );
+    this.queues = Object.fromEntries(queueEntries.map(([name, q]) => [name, q.queue])) as Record<
+      QueueName,
+      Queue
+    >;
+    this.deadLetterQueues = Object.fromEntries(
+      queueEntries.map(([name, q]) => [name, q.deadLetterQueue]),
+    ) as Record<QueueName, Queue>;
+
+    // One group per stage, so two stages in one account keep their schedules apart.
+    const scheduleGroupName = `${SCHEDULE_GROUP}-${stage}`;
+    this.scheduleGroup = new CfnScheduleGroup(this, 'ScheduleGroup', { name: scheduleGroupName });
+
+    // The role EventBridge Scheduler assumes to fire the schedules the API creates.
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      description: 'EventBridge Scheduler: invoke the run-creation function',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    this.schedulerRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [functionArn('create-run')] }),
+    );
+
+    const environment = {
+      POWERTOOLS_SERVICE_NAME: RESOURCE_PREFIX,
+      POWERTOOLS_LOG_LEVEL: props.logLevel ?? DEFAULT_LOG_LEVEL,
+      ...engineEnvironment({
+        tableName: this.table.tableName,
+        queueUrls: {
+          dispatch: this.queues.dispatch.queueUrl,
+          completion: this.queues.completion.queueUrl,
+          events: this.queues.events.queueUrl,
+        },
+        retryStateMachineArn,
+        scheduleGroup: scheduleGroupName,
+        createRunFunctionArn: functionArn('create-run'),
+        schedulerRoleArn: this.schedulerRole.roleArn,
+        executors: AWS_EXECUTORS,
+      }),
+    };
+
+    this.functions = Object.fromEntries(
+      (Object.entries(FUNCTIONS) as [FunctionName, (typeof FUNCTIONS)[FunctionName]][]).map(
+        ([name, spec]) => {
+          const fn = new RondoFunction(this, `${pascal(name)}Function`, {
+            ...spec,
+            functionName: functionName(name),
+            description: `Rondo ${name} (${stage})`,
+            environment,
+            logRemovalPolicy: removalPolicy,
+          });
+          this.table.grantReadWriteData(fn);
+          for (const queue of SENDS_TO[name]) this.queues[queue].grantSendMessages(fn);
+          return [name, fn];
+        },
+      ),
+    ) as Record<FunctionName, RondoFunction>;
+
+    for (const [name, spec] of Object.entries(QUEUES) as [QueueName, (typeof QUEUES)[QueueName]][]) {
+      this.functions[spec.consumer].addEventSource(
+        new SqsEventSource(this.queues[name], { batchSize: spec.batchSize, reportBatchItemFailures: true }),
+      );
+    }
+
+    const retryLogs = new LogGroup(this, 'RetryStateMachineLogs', {
+      // Step Functions writes to /aws/vendedlogs/ groups without growing the account's
+      // CloudWatch Logs resource policy, which has a small size limit.
+      logGroupName: `/aws/vendedlogs/states/${retryStateMachineName}`,
+      retention: DEFAULT_LOG_RETENTION,
+      removalPolicy,
+    });
+    this.retryStateMachine = new StateMachine(this, 'RetryStateMachine', {
+      stateMachineName: retryStateMachineName,
+      stateMachineType: StateMachineType.STANDARD,
+      // The same document the embedded runtime executes, with the deployed function's ARN.
+      definitionBody: DefinitionBody.fromString(
+        JSON.stringify(
+          retryStateMachineDefinition({
+            retryAttemptFunctionArn: this.functions['retry-attempt'].functionArn,
+          }),
+        ),
+      ),
+      tracingEnabled: true,
+      logs: { destination: retryLogs, level: LogLevel.ERROR, includeExecutionData: true },
+      removalPolicy,
+    });
+    this.functions['retry-attempt'].grantInvoke(this.retryStateMachine);
+
+    for (const name of RUNS_ATTEMPTS) {
+      const fn = this.functions[name];
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['states:StartExecution'], resources: [retryStateMachineArn] }),
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          // A wildcard on purpose: task functions are the users', deployed after Rondo and
+          // named freely under the prefix. `*` also matches `:alias` and `:version` suffixes.
+          resources: [
+            this.formatArn({
+              service: 'lambda',
+              resource: 'function',
+              resourceName: `${taskFunctionPrefix}*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+    }
+
+    const apiFunction = this.functions.api;
+    apiFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: [
+          'scheduler:CreateSchedule',
+          'scheduler:UpdateSchedule',
+          'scheduler:DeleteSchedule',
+          'scheduler:GetSchedule',
+        ],
+        resources: [
+          this.formatArn({
+            service: 'scheduler',
+            resource: 'schedule',
+            resourceName: `${scheduleGroupName}/*`,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    // Creating a schedule hands Scheduler the role; only that role, and only to Scheduler.
+    apiFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.schedulerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+
+    this.eventBus = new EventBus(this, 'EventBus', { eventBusName: `${EVENT_BUS}-${stage}` });
+    new Rule(this, 'ExternalEventsRule', {
+      eventBus: this.eventBus,
+      description: 'External events release the instances that wait for them',
+      // CDK types pattern fields as string lists, but renders them as given; the topology's
+      // pattern uses EventBridge content filters (`anything-but`), the same JSON CDK's
+      // `Match` helpers produce, and the same pattern the local event bus applies.
+      eventPattern: EXTERNAL_EVENTS_RULE.pattern as unknown as EventPattern,
+      targets: [new SqsQueue(this.queues[EXTERNAL_EVENTS_RULE.target])],
+    });
+
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: `${prefix}-api`,
+      description: 'Rondo operations API',
+      // Callers sign requests with SigV4; the API handler reads the caller's IAM identity.
+      defaultAuthorizer: new HttpIamAuthorizer(),
+    });
+    this.api.addRoutes({
+      path: '/v1/{proxy+}',
+      methods: [HttpMethod.ANY],
+      integration: new HttpLambdaIntegration('ApiIntegration', apiFunction, {
+        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+      }),
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
+  }
+}
+
+/** `retry-attempt` → `RetryAttempt`, for construct ids. */
+function pascal(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,473 @@
+// The synthesized stack against the sources it must agree with: the table the store
+// expects, the topology's queues and functions, the environment the handlers read, and the
+// retry state machine the embedded runtime executes.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/commons/config.ts';
+import { PROJECT_ROOT } from '../../infra/constructs/rondo-function.ts';
+import { RondoStack } from '../../infra/rondo-stack.ts';
+import { retryStateMachineDefinition } from '../../infra/state-machines/retry.ts';
+import {
+  AWS_EXECUTORS,
+  EXTERNAL_EVENTS_RULE,
+  FUNCTIONS,
+  type FunctionName,
+  QUEUES,
+  type QueueName,
+  RESOURCE_PREFIX,
+} from '../../infra/topology.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/constants.ts';
+import { functionArn as localFunctionArn } from '../../local/lambda-service.ts';
+import { INDEXES, KEY, TABLE_KEY_ATTRIBUTES, TTL_ATTRIBUTE } from '../../shared/aws/dynamodb/table.ts';
+
+// asl-validator ships no type declarations; this is the part of its API the test uses.
+type AslValidator = (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errorsText(separator?: string): string };
+const validateAsl = createRequire(import.meta.url)('asl-validator') as AslValidator;
+
+/** The ARN the embedded runtime gives the retry-attempt function (see local/runtime.ts). */
+const LOCAL_RETRY_ATTEMPT_ARN = localFunctionArn(`${RESOURCE_PREFIX}-retry-attempt`);
+
+type Resource<P> = { Type: string; Properties: P; DeletionPolicy?: string; DependsOn?: string | string[] };
+type Ref = { Ref: string };
+type GetAtt = { 'Fn::GetAtt': [string, string] };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+type PolicyProps = { PolicyDocument: { Statement: Statement[] }; Roles: Ref[] };
+type FunctionProps = {
+  FunctionName: string;
+  Runtime: string;
+  Architectures: string[];
+  TracingConfig: { Mode: string };
+  Timeout: number;
+  MemorySize: number;
+  Environment: { Variables: Record<string, unknown> };
+  LoggingConfig: { LogGroup: Ref };
+  Role: GetAtt;
+};
+type QueueProps = {
+  VisibilityTimeout: number;
+  RedrivePolicy: { deadLetterTargetArn: GetAtt; maxReceiveCount: number };
+  SqsManagedSseEnabled: boolean;
+};
+type EventSourceMappingProps = {
+  EventSourceArn: GetAtt;
+  FunctionName: Ref;
+  BatchSize: number;
+  FunctionResponseTypes: string[];
+};
+
+let dev: RondoStack;
+let template: Template;
+let prodTemplate: Template;
+
+beforeAll(() => {
+  // The same feature flags `npm run synth` runs with; no bundling (it is the slow part).
+  const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  dev = new RondoStack(app, 'rondo-dev', { stage: 'dev' });
+  const prod = new RondoStack(app, 'rondo-prod', { stage: 'prod' });
+  // Both come from one synthesis of the app. fromStack also refuses a template with a
+  // dependency cycle, which CloudFormation would only reject at deploy time.
+  template = Template.fromStack(dev);
+  prodTemplate = Template.fromStack(prod);
+});
+
+function resources<P>(from: Template, type: string): Record<string, Resource<P>> {
+  return from.findResources(type) as Record<string, Resource<P>>;
+}
+
+function only<P>(from: Template, type: string): [string, Resource<P>] {
+  const found = Object.entries(resources<P>(from, type));
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+function logicalId(construct: IConstruct): string {
+  return dev.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+const functionId = (name: FunctionName) => logicalId(dev.functions[name]);
+const queueId = (name: QueueName) => logicalId(dev.queues[name]);
+
+function functionResource(id: string): Resource<FunctionProps> {
+  const fn = resources<FunctionProps>(template, 'AWS::Lambda::Function')[id];
+  if (!fn) throw new Error(`no function ${id}`);
+  return fn;
+}
+
+/**
+ * Evaluates CloudFormation intrinsics as if deployed to the embedded runtime's account and
+ * region; `getAtt` says what each `Fn::GetAtt` stands for.
+ */
+function resolve(value: unknown, getAtt: (id: string, attribute: string) => string): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    if ('Fn::Join' in value) {
+      const [separator, parts] = value['Fn::Join'] as [string, unknown[]];
+      return parts.map((part) => resolve(part, getAtt)).join(separator);
+    }
+    if ('Fn::GetAtt' in value) {
+      const [id, attribute] = value['Fn::GetAtt'] as [string, string];
+      return getAtt(id, attribute);
+    }
+    if ('Ref' in value) {
+      const pseudo: Record<string, string> = {
+        'AWS::Partition': 'aws',
+        'AWS::Region': LOCAL_REGION,
+        'AWS::AccountId': LOCAL_ACCOUNT,
+      };
+      const resolved = pseudo[value.Ref as string];
+      if (resolved) return resolved;
+    }
+  }
+  throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+}
+
+/** A function's ARN from its deployed name; anything else is unexpected here. */
+function deployedFunctionArn(id: string, attribute: string): string {
+  if (attribute !== 'Arn') throw new Error(`unexpected attribute ${id}.${attribute}`);
+  return localFunctionArn(functionResource(id).Properties.FunctionName);
+}
+
+/** Every statement of the policies attached to one role. */
+function statementsOfRole(roleId: string): Statement[] {
+  const policies = Object.values(resources<PolicyProps>(template, 'AWS::IAM::Policy'));
+  return policies
+    .filter((p) => p.Properties.Roles.some((role) => role.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+const statementsOfFunction = (name: FunctionName) =>
+  statementsOfRole(functionResource(functionId(name)).Properties.Role['Fn::GetAtt'][0]);
+
+const actionsOf = (statement: Statement) =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+describe('table', () => {
+  it('has the keys and indexes the store queries', () => {
+    const [, table] = only<{
+      KeySchema: unknown;
+      AttributeDefinitions: { AttributeName: string; AttributeType: string }[];
+      GlobalSecondaryIndexes: { IndexName: string }[];
+    }>(template, 'AWS::DynamoDB::GlobalTable');
+    expect(table.Properties.KeySchema).toEqual([
+      { AttributeName: KEY.pk, KeyType: 'HASH' },
+      { AttributeName: KEY.sk, KeyType: 'RANGE' },
+    ]);
+    expect(table.Properties.AttributeDefinitions).toEqual(
+      TABLE_KEY_ATTRIBUTES.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    );
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual(
+      Object.values(INDEXES).map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.pk, KeyType: 'HASH' },
+          { AttributeName: index.sk, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    );
+  });
+
+  it('is on demand, expires items by TTL, has point-in-time recovery and AWS-managed encryption', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      Replicas: [{ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }],
+    });
+  });
+
+  it('is kept and protected from deletion in prod only', () => {
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Delete',
+      Properties: { Replicas: [{ DeletionProtectionEnabled: false }] },
+    });
+    prodTemplate.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { Replicas: [{ DeletionProtectionEnabled: true }] },
+    });
+  });
+});
+
+describe('queues', () => {
+  const queueNames = Object.keys(QUEUES) as QueueName[];
+  const mappings = () =>
+    Object.values(resources<EventSourceMappingProps>(template, 'AWS::Lambda::EventSourceMapping'));
+  const mappingOf = (queue: QueueName) => {
+    const found = mappings().filter((m) => m.Properties.EventSourceArn['Fn::GetAtt'][0] === queueId(queue));
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  };
+
+  it.each(queueNames)('%s has a dead-letter queue after the topology maxReceiveCount', (name) => {
+    const queues = resources<QueueProps>(template, 'AWS::SQS::Queue');
+    const queue = queues[queueId(name)]!;
+    expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(QUEUES[name].maxReceiveCount);
+    const dlqId = queue.Properties.RedrivePolicy.deadLetterTargetArn['Fn::GetAtt'][0];
+    expect(dlqId).toBe(logicalId(dev.deadLetterQueues[name]));
+    expect(queues[dlqId]?.Type).toBe('AWS::SQS::Queue');
+  });
+
+  it.each(queueNames)('%s hides a message for at least six times its consumer timeout', (name) => {
+    const queue = resources<QueueProps>(template, 'AWS::SQS::Queue')[queueId(name)]!;
+    const consumer = functionResource(mappingOf(name).Properties.FunctionName.Ref);
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * consumer.Properties.Timeout);
+  });
+
+  it.each(queueNames)('%s feeds its topology consumer in batches that report item failures', (name) => {
+    const mapping = mappingOf(name);
+    expect(mapping.Properties.FunctionName.Ref).toBe(functionId(QUEUES[name].consumer));
+    expect(mapping.Properties.BatchSize).toBe(QUEUES[name].batchSize);
+    expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+  });
+
+  it('every queue, dead letters included, is encrypted and refuses plain HTTP', () => {
+    const queues = Object.entries(resources<QueueProps>(template, 'AWS::SQS::Queue'));
+    expect(queues).toHaveLength(2 * queueNames.length);
+    const policies = Object.values(
+      resources<PolicyProps & { Queues: Ref[] }>(template, 'AWS::SQS::QueuePolicy'),
+    );
+    for (const [id, queue] of queues) {
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      const statements = policies
+        .filter((p) => p.Properties.Queues.some((q) => q.Ref === id))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement);
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+});
+
+describe('functions', () => {
+  const functionNames = Object.keys(FUNCTIONS) as FunctionName[];
+
+  it('are exactly the topology functions', () => {
+    const names = Object.values(resources<FunctionProps>(template, 'AWS::Lambda::Function')).map(
+      (fn) => fn.Properties.FunctionName,
+    );
+    expect(names.sort()).toEqual(functionNames.map((name) => `${RESOURCE_PREFIX}-dev-${name}`).sort());
+  });
+
+  it.each(functionNames)(
+    '%s runs Node 24 on arm64, traced, with source maps and its topology limits',
+    (name) => {
+      const fn = functionResource(functionId(name)).Properties;
+      expect(fn.Runtime).toBe('nodejs24.x');
+      expect(fn.Architectures).toEqual(['arm64']);
+      expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Timeout).toBe(FUNCTIONS[name].timeoutSeconds);
+      expect(fn.MemorySize).toBe(FUNCTIONS[name].memoryMiB);
+      expect(fn.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    },
+  );
+
+  it.each(functionNames)('%s logs to a log group of its own with a retention', (name) => {
+    const groups = resources<{ RetentionInDays?: number }>(template, 'AWS::Logs::LogGroup');
+    const group = groups[functionResource(functionId(name)).Properties.LoggingConfig.LogGroup.Ref];
+    expect(group?.Properties.RetentionInDays).toBeGreaterThan(0);
+  });
+
+  it.each(functionNames)(
+    '%s gets every engine variable the handlers read, and no development identity',
+    (name) => {
+      const variables = functionResource(functionId(name)).Properties.Environment.Variables;
+      const required = Object.entries(ENV)
+        .filter(([key]) => key !== 'developmentIdentity')
+        .map(([, variable]) => variable);
+      for (const variable of required) expect(variables).toHaveProperty(variable);
+      // It would let unsigned callers act as that identity.
+      expect(variables).not.toHaveProperty(ENV.developmentIdentity);
+      expect(variables[ENV.executors]).toBe(AWS_EXECUTORS.join(','));
+      expect(variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: RESOURCE_PREFIX,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+    },
+  );
+
+  it('get ARNs and names that point at the resources the stack creates', () => {
+    const variables = functionResource(functionId('api')).Properties.Environment.Variables;
+    const [, stateMachine] = only<{ StateMachineName: string }>(template, 'AWS::StepFunctions::StateMachine');
+    const [, group] = only<{ Name: string }>(template, 'AWS::Scheduler::ScheduleGroup');
+    expect(resolve(variables[ENV.retryStateMachineArn], deployedFunctionArn)).toBe(
+      `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${stateMachine.Properties.StateMachineName}`,
+    );
+    expect(resolve(variables[ENV.scheduleTargetArn], deployedFunctionArn)).toBe(
+      deployedFunctionArn(functionId('create-run'), 'Arn'),
+    );
+    expect(variables[ENV.scheduleGroup]).toBe(group.Properties.Name);
+    expect(variables[ENV.schedulerRoleArn]).toEqual({ 'Fn::GetAtt': [logicalId(dev.schedulerRole), 'Arn'] });
+    expect(variables[ENV.tableName]).toEqual({ Ref: logicalId(dev.table) });
+    expect(variables[ENV.dispatchQueueUrl]).toEqual({ Ref: queueId('dispatch') });
+    expect(variables[ENV.completionQueueUrl]).toEqual({ Ref: queueId('completion') });
+  });
+
+  it('only the attempt runners invoke task functions and start retries', () => {
+    const taskFunctions = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:rondo-task-*`;
+    for (const name of functionNames) {
+      const statements = statementsOfFunction(name);
+      const invokesTasks = statements.some(
+        (s) =>
+          actionsOf(s).includes('lambda:InvokeFunction') &&
+          resolve(s.Resource, deployedFunctionArn) === taskFunctions,
+      );
+      const startsRetries = statements.some((s) => actionsOf(s).includes('states:StartExecution'));
+      const runsAttempts = name === 'dispatch' || name === 'retry-attempt';
+      expect({ name, invokesTasks, startsRetries }).toEqual({
+        name,
+        invokesTasks: runsAttempts,
+        startsRetries: runsAttempts,
+      });
+    }
+  });
+
+  it('the API function manages schedules in its group only, and passes only the scheduler role', () => {
+    const statements = statementsOfFunction('api');
+    const schedules = statements.find((s) => actionsOf(s).includes('scheduler:CreateSchedule'));
+    expect(resolve(schedules?.Resource, deployedFunctionArn)).toBe(
+      `arn:aws:scheduler:${LOCAL_REGION}:${LOCAL_ACCOUNT}:schedule/${RESOURCE_PREFIX}-dev/*`,
+    );
+    expect(statements.find((s) => actionsOf(s).includes('iam:PassRole'))).toEqual({
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: { 'Fn::GetAtt': [logicalId(dev.schedulerRole), 'Arn'] },
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    });
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('sqs:'))).toEqual([]);
+  });
+});
+
+describe('scheduling', () => {
+  it('has a schedule group for the stage', () => {
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: `${RESOURCE_PREFIX}-dev` });
+  });
+
+  it('the scheduler role is for Scheduler in this account, and may only invoke create-run', () => {
+    const roleId = logicalId(dev.schedulerRole);
+    const role = resources<{
+      AssumeRolePolicyDocument: { Statement: Statement[] };
+      Policies?: unknown;
+      ManagedPolicyArns?: unknown;
+    }>(template, 'AWS::IAM::Role')[roleId]!;
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+    expect(role.Properties.Policies).toBeUndefined();
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const statements = statementsOfRole(roleId);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'lambda:InvokeFunction' });
+    expect(resolve(statements[0]?.Resource, deployedFunctionArn)).toBe(
+      deployedFunctionArn(functionId('create-run'), 'Arn'),
+    );
+  });
+});
+
+describe('events', () => {
+  it('routes external events on the bus to the events queue', () => {
+    const [busId] = only<{ Name: string }>(template, 'AWS::Events::EventBus');
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: `${RESOURCE_PREFIX}-dev` });
+    const [, rule] = only<{ EventBusName: Ref; EventPattern: unknown; Targets: { Arn: GetAtt }[] }>(
+      template,
+      'AWS::Events::Rule',
+    );
+    expect(rule.Properties.EventBusName).toEqual({ Ref: busId });
+    expect(rule.Properties.EventPattern).toEqual(EXTERNAL_EVENTS_RULE.pattern);
+    expect(rule.Properties.Targets.map((t) => t.Arn)).toEqual([
+      { 'Fn::GetAtt': [queueId(EXTERNAL_EVENTS_RULE.target), 'Arn'] },
+    ]);
+  });
+});
+
+describe('HTTP API', () => {
+  it('sends every /v1 request, signed with SigV4, to the API function as payload 2.0', () => {
+    const [, route] = only<{ RouteKey: string; AuthorizationType: string; Target: unknown }>(
+      template,
+      'AWS::ApiGatewayV2::Route',
+    );
+    expect(route.Properties.RouteKey).toBe('ANY /v1/{proxy+}');
+    expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: { 'Fn::GetAtt': [functionId('api'), 'Arn'] },
+      PayloadFormatVersion: '2.0',
+    });
+  });
+});
+
+describe('retry state machine', () => {
+  const deployedDefinition = () => {
+    const [, machine] = only<{ DefinitionString: unknown }>(template, 'AWS::StepFunctions::StateMachine');
+    // The document with the deployed function's ARN swapped for the local one.
+    const text = resolve(machine.Properties.DefinitionString, (id, attribute) => {
+      expect([id, attribute]).toEqual([functionId('retry-attempt'), 'Arn']);
+      return LOCAL_RETRY_ATTEMPT_ARN;
+    });
+    return JSON.parse(text) as unknown;
+  };
+
+  it('is the very document the embedded runtime executes', () => {
+    expect(deployedDefinition()).toEqual(
+      retryStateMachineDefinition({ retryAttemptFunctionArn: LOCAL_RETRY_ATTEMPT_ARN }),
+    );
+  });
+
+  it('is valid Amazon States Language', () => {
+    // The validator annotates the document it checks; give it a copy.
+    const result = validateAsl(structuredClone(deployedDefinition()), { checkPaths: true, checkArn: true });
+    expect(result.errorsText()).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('is a standard, traced, logged state machine allowed to invoke retry-attempt', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ERROR' },
+    });
+    const [, machine] = only<{ RoleArn: GetAtt }>(template, 'AWS::StepFunctions::StateMachine');
+    const invoke = statementsOfRole(machine.Properties.RoleArn['Fn::GetAtt'][0]).find((s) =>
+      actionsOf(s).includes('lambda:InvokeFunction'),
+    );
+    expect(invoke?.Resource).toContainEqual({ 'Fn::GetAtt': [functionId('retry-attempt'), 'Arn'] });
+  });
+});
+
+describe('outputs', () => {
+  it('are the API URL, the table name and the event bus name', () => {
+    const apiUrl = template.findOutputs('ApiUrl').ApiUrl as { Value: unknown } | undefined;
+    expect(JSON.stringify(apiUrl?.Value)).toContain(logicalId(dev.api));
+    template.hasOutput('TableName', { Value: { Ref: logicalId(dev.table) } });
+    template.hasOutput('EventBusName', { Value: { Ref: logicalId(dev.eventBus) } });
+  });
+});
+
+describe('stack settings', () => {
+  it('refuses a stage that cannot be part of resource names', () => {
+    expect(() => new RondoStack(new App(), 'bad', { stage: 'Prod_1' })).toThrow(/stage/);
+  });
+
+  it('refuses an empty task function prefix, which would allow invoking every function', () => {
+    expect(() => new RondoStack(new App(), 'bad', { stage: 'dev', taskFunctionPrefix: '' })).toThrow(
+      /taskFunctionPrefix/,
+    );
+  });
+});
