@@ -82,6 +82,10 @@ export class LocalLambdaService {
 
   /** Asynchronous invocation (Event): queued, retried twice on error like Lambda's async invoke. */
   invokeAsync(nameOrArn: string, event: unknown): void {
+    // The Invoke call itself fails for an unknown function; only the run is asynchronous.
+    if (!this.has(nameOrArn)) {
+      throw new LambdaInvocationError('ResourceNotFoundException', `Function not found: ${nameOrArn}`);
+    }
     const run = (async () => {
       for (let attempt = 0; attempt <= ASYNC_RETRIES; attempt++) {
         try {
@@ -111,8 +115,23 @@ export class LocalLambdaService {
               body: JSON.stringify({ Type: 'User', Message: `Function not found: ${name}` }),
             };
           }
-          const event: unknown = request.body.length ? JSON.parse(request.body.toString('utf8')) : {};
-          if (request.headers['x-amz-invocation-type'] === 'Event') {
+          let event: unknown;
+          try {
+            event = request.body.length ? JSON.parse(request.body.toString('utf8')) : {};
+          } catch (error) {
+            return {
+              status: 400,
+              headers: { 'x-amzn-errortype': 'InvalidRequestContentException' },
+              body: JSON.stringify({
+                Type: 'User',
+                message: `Could not parse request body into json: ${(error as Error).message}`,
+              }),
+            };
+          }
+          const invocationType = request.headers['x-amz-invocation-type'];
+          // DryRun validates the request and runs nothing.
+          if (invocationType === 'DryRun') return { status: 204 };
+          if (invocationType === 'Event') {
             this.invokeAsync(name, event);
             return { status: 202 };
           }

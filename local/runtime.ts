@@ -110,15 +110,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
 
     const queueArnToUrl = new Map(Object.values(queues).map((q) => [q.arn, q.url]));
+    // Any queue of the emulator, by ARN (arn:aws:sqs:<region>:<account>:<name>).
     const sendToQueue = async (queueArn: string, body: string) => {
-      const url = queueArnToUrl.get(queueArn);
-      if (!url) throw new Error(`no local queue ${queueArn}`);
+      const url =
+        queueArnToUrl.get(queueArn) ?? `${sqsEndpoint}/${LOCAL_ACCOUNT}/${queueArn.split(':')[5] ?? ''}`;
       await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
     };
     const scheduler = new LocalScheduler({
       persistPath: dataDir && join(dataDir, 'scheduler', 'schedules.json'),
       deliver: async (targetArn, payload) => {
-        if (targetArn.startsWith('arn:aws:lambda:')) await lambda.invoke(targetArn, JSON.parse(payload));
+        // Scheduler invokes Lambda targets asynchronously (function errors get Lambda's own retries).
+        if (targetArn.startsWith('arn:aws:lambda:')) lambda.invokeAsync(targetArn, JSON.parse(payload));
         else await sendToQueue(targetArn, payload);
       },
     });

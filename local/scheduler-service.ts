@@ -54,6 +54,8 @@ export class LocalScheduler {
   #next = new Map<string, Date>();
   #timer: NodeJS.Timeout | undefined;
   #deliveries = new Set<Promise<void>>();
+  /** Wakes the deliveries waiting to retry, so that stop() need not wait out their delay. */
+  #wakeUps = new Set<() => void>();
   #stopped = false;
   readonly #deliver: ScheduleDelivery;
   readonly #persistPath: string | undefined;
@@ -79,6 +81,7 @@ export class LocalScheduler {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    for (const wakeUp of this.#wakeUps) wakeUp();
     await Promise.allSettled([...this.#deliveries]);
   }
 
@@ -126,9 +129,21 @@ export class LocalScheduler {
           this.onDeliveryFailed(schedule.Name, error);
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await this.#sleep(delay);
       }
     }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wakeUp = () => {
+        clearTimeout(timer);
+        this.#wakeUps.delete(wakeUp);
+        resolve();
+      };
+      const timer = setTimeout(wakeUp, ms);
+      this.#wakeUps.add(wakeUp);
+    });
   }
 
   #scheduleNext(key: string, schedule: Schedule, after: Date): void {

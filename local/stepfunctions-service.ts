@@ -19,6 +19,7 @@ type Execution = {
   error?: string;
   cause?: string;
   abort?: () => void;
+  stopRequested?: boolean;
   done: Promise<void>;
 };
 
@@ -33,6 +34,12 @@ type AslState = {
 type AslDefinition = { States: Record<string, AslState> };
 
 const LAMBDA_INVOKE_INTEGRATION = 'arn:aws:states:::lambda:invoke';
+
+/**
+ * Execution names: 1 to 80 characters, none of whitespace, brackets, wildcards, the special
+ * characters " # % \ ^ | ~ ` $ & , ; : / or control characters (StartExecution `name`).
+ */
+const VALID_EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\p{Cc}]{1,80}$/u;
 
 export const stateMachineArn = (name: string) =>
   `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
@@ -84,6 +91,7 @@ export class LocalStepFunctions {
       DescribeExecution: (input) => this.#describe(String(input.executionArn)),
       StopExecution: (input) => {
         const execution = this.#get(String(input.executionArn));
+        execution.stopRequested = true;
         execution.abort?.();
         return { stopDate: Date.now() / 1000 };
       },
@@ -117,8 +125,18 @@ export class LocalStepFunctions {
     if (!entry)
       throw new AwsServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     const name = typeof input.name === 'string' ? input.name : crypto.randomUUID();
+    if (!VALID_EXECUTION_NAME.test(name)) throw new AwsServiceError('InvalidName', `Invalid Name: '${name}'`);
     const executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${name}`;
     const rawInput = typeof input.input === 'string' ? input.input : '{}';
+    let parsedInput: Parameters<StateMachine['run']>[0];
+    try {
+      parsedInput = JSON.parse(rawInput);
+    } catch {
+      throw new AwsServiceError(
+        'InvalidExecutionInput',
+        `Invalid State Machine Execution Input: '${rawInput}'`,
+      );
+    }
     const existing = this.#executions.get(executionArn);
     if (existing) {
       // AWS: the same name and input while running answers the same execution; else it refuses.
@@ -127,7 +145,7 @@ export class LocalStepFunctions {
       }
       throw new AwsServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const run = entry.machine.run(JSON.parse(rawInput), {
+    const run = entry.machine.run(parsedInput, {
       overrides: { taskResourceLocalHandlers: entry.handlers as never },
       noThrowOnAbort: true,
     });
@@ -144,8 +162,10 @@ export class LocalStepFunctions {
     execution.done = run.result.then(
       (output) => {
         execution.stopDate = Date.now();
-        execution.status = output === null ? 'ABORTED' : 'SUCCEEDED';
-        execution.output = JSON.stringify(output);
+        // Aborted (its result is null) only when stopped; a machine may output null itself.
+        const aborted = output === null && execution.stopRequested === true;
+        execution.status = aborted ? 'ABORTED' : 'SUCCEEDED';
+        if (!aborted) execution.output = JSON.stringify(output);
       },
       (error: unknown) => {
         execution.stopDate = Date.now();

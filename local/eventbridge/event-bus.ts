@@ -1,7 +1,7 @@
 // Local EventBridge: PutEvents (awsJson 1.1) onto named buses, rules with event patterns,
 // and SQS queue targets, with the envelope EventBridge builds for each entry.
 import { randomUUID } from 'node:crypto';
-import type { JsonOperation } from '../aws-endpoint.ts';
+import { AwsServiceError, type JsonOperation } from '../aws-endpoint.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../constants.ts';
 import { type EventPattern, matchesEventPattern, parseEventPattern } from './event-pattern.ts';
 
@@ -44,13 +44,17 @@ export class LocalEventBus {
 
   async putEvents(entries: PutEventsEntry[]) {
     if (entries.length === 0 || entries.length > MAX_ENTRIES) {
-      throw new Error(`PutEvents takes 1 to ${MAX_ENTRIES} entries`);
+      throw new AwsServiceError(
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: ` +
+          `Member must have length between 1 and ${MAX_ENTRIES}`,
+      );
     }
     const results = [];
     for (const entry of entries) {
       const fault = entryFault(entry);
       if (fault) {
-        results.push({ ErrorCode: 'InvalidArgument', ErrorMessage: fault });
+        results.push({ ErrorCode: fault.code, ErrorMessage: fault.message });
         continue;
       }
       const event: BusEvent = {
@@ -92,19 +96,23 @@ function eventTime(time: number | string | undefined): Date {
   return typeof time === 'number' ? new Date(time * 1000) : new Date(time);
 }
 
-function entryFault(entry: PutEventsEntry): string | undefined {
-  if (!entry.Source) return 'Parameter Source is not valid. Reason: Source is a required argument.';
+type EntryFault = { code: 'InvalidArgument' | 'MalformedDetail'; message: string };
+
+function entryFault(entry: PutEventsEntry): EntryFault | undefined {
+  const invalid = (message: string): EntryFault => ({ code: 'InvalidArgument', message });
+  if (!entry.Source) return invalid('Parameter Source is not valid. Reason: Source is a required argument.');
   if (!entry.DetailType)
-    return 'Parameter DetailType is not valid. Reason: DetailType is a required argument.';
-  if (!entry.Detail) return 'Parameter Detail is not valid. Reason: Detail is a required argument.';
+    return invalid('Parameter DetailType is not valid. Reason: DetailType is a required argument.');
+  if (!entry.Detail) return invalid('Parameter Detail is not valid. Reason: Detail is a required argument.');
   if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES)
-    return 'Total size of the entries in the request is over the limit.';
+    return invalid('Total size of the entries in the request is over the limit.');
+  // PutEvents documents MalformedDetail for Detail that is not a JSON object.
   try {
     const detail: unknown = JSON.parse(entry.Detail);
     if (detail === null || typeof detail !== 'object' || Array.isArray(detail))
-      return 'Detail is malformed: not a JSON object.';
+      return { code: 'MalformedDetail', message: 'Detail is malformed.' };
   } catch {
-    return 'Detail is malformed.';
+    return { code: 'MalformedDetail', message: 'Detail is malformed.' };
   }
   return undefined;
 }
