@@ -34,7 +34,9 @@ export function createLambdaExecutor(options: { client: LambdaClient }): Executo
         { abortSignal: signal },
       );
       const metrics = { duration: Date.now() - started };
-      const logs = out.LogResult ? { stdout: Buffer.from(out.LogResult, 'base64').toString('utf8') } : undefined;
+      const logs = out.LogResult
+        ? { stdout: Buffer.from(out.LogResult, 'base64').toString('utf8') }
+        : undefined;
       const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
       const payload: unknown = text ? JSON.parse(text) : null;
       if (out.FunctionError) {

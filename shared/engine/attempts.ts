@@ -90,7 +90,10 @@ async function execute(deps: AttemptDeps, instance: Instance, attempt: number): 
   if (!executor) {
     return {
       status: 'FAILED',
-      error: { code: 'UNSUPPORTED_TASK_TYPE', message: `no executor for task type '${instance.taskType}' here` },
+      error: {
+        code: 'UNSUPPORTED_TASK_TYPE',
+        message: `no executor for task type '${instance.taskType}' here`,
+      },
       metrics: {},
     };
   }
@@ -121,7 +124,11 @@ async function execute(deps: AttemptDeps, instance: Instance, attempt: number): 
     ]);
   } catch (error) {
     const err = error instanceof Error ? error : new Error(String(error));
-    return { status: 'FAILED', error: { code: err.name || 'EXECUTOR_ERROR', message: err.message }, metrics: {} };
+    return {
+      status: 'FAILED',
+      error: { code: err.name || 'EXECUTOR_ERROR', message: err.message },
+      metrics: {},
+    };
   } finally {
     clearTimeout(timer);
   }

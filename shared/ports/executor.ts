@@ -16,7 +16,12 @@ export type AttemptRequest = {
 export type AttemptLogs = { stdout?: string; stderr?: string };
 
 export type AttemptResult =
-  | { status: 'SUCCESS'; outputs: Record<string, unknown>; metrics: Record<string, number>; logs?: AttemptLogs }
+  | {
+      status: 'SUCCESS';
+      outputs: Record<string, unknown>;
+      metrics: Record<string, number>;
+      logs?: AttemptLogs;
+    }
   | {
       status: 'FAILED';
       error: { code: string; message: string };
