@@ -11,7 +11,7 @@ import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -27,6 +27,7 @@ import {
   type FunctionName,
   QUEUES,
   type QueueName,
+  RECONCILER_SCHEDULE,
   RESOURCE_PREFIX,
   SCHEDULE_GROUP,
   visibilityTimeoutSeconds,
@@ -49,16 +50,21 @@ const TASK_FUNCTION_PREFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
  * released downstream and completes the skipped ones.
  */
 const SENDS_TO: Record<FunctionName, QueueName[]> = {
-  api: [],
-  'create-run': ['dispatch'],
-  dispatch: ['completion'],
+  // The API finishes callback attempts: it completes them and wakes resource-group waiters.
+  api: ['dispatch', 'completion'],
+  'create-run': ['dispatch', 'completion'],
+  dispatch: ['dispatch', 'completion'],
   resolve: ['dispatch', 'completion'],
-  'retry-attempt': ['completion'],
+  'retry-attempt': ['dispatch', 'completion'],
   'ingest-event': [],
+  reconcile: ['dispatch', 'completion'],
 };
 
-/** Functions that run attempts: they invoke task functions and hand failed attempts to the retry machine. */
+/** Functions that run attempts: they invoke task functions. */
 const RUNS_ATTEMPTS: FunctionName[] = ['dispatch', 'retry-attempt'];
+
+/** Functions that finish attempts and so may hand a failed one to the retry machine. */
+const STARTS_RETRIES: FunctionName[] = ['dispatch', 'retry-attempt', 'reconcile', 'api'];
 
 export type RondoStackProps = StackProps & {
   stage: string;
@@ -235,11 +241,13 @@ export class RondoStack extends Stack {
     });
     this.functions['retry-attempt'].grantInvoke(this.retryStateMachine);
 
-    for (const name of RUNS_ATTEMPTS) {
-      const fn = this.functions[name];
-      fn.addToRolePolicy(
+    for (const name of STARTS_RETRIES) {
+      this.functions[name].addToRolePolicy(
         new PolicyStatement({ actions: ['states:StartExecution'], resources: [retryStateMachineArn] }),
       );
+    }
+    for (const name of RUNS_ATTEMPTS) {
+      const fn = this.functions[name];
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['lambda:InvokeFunction'],
@@ -284,6 +292,27 @@ export class RondoStack extends Stack {
         conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       }),
     );
+
+    // The reconciler sweeps every minute, through its own schedule and a role that can only
+    // invoke it (the run-creation role stays limited to run creation).
+    const reconcilerRole = new Role(this, 'ReconcilerScheduleRole', {
+      description: 'EventBridge Scheduler: invoke the reconciler',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    this.functions[RECONCILER_SCHEDULE.target].grantInvoke(reconcilerRole);
+    new CfnSchedule(this, 'ReconcilerSchedule', {
+      name: RECONCILER_SCHEDULE.name,
+      groupName: this.scheduleGroup.ref,
+      scheduleExpression: RECONCILER_SCHEDULE.expression,
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: this.functions[RECONCILER_SCHEDULE.target].functionArn,
+        roleArn: reconcilerRole.roleArn,
+        retryPolicy: { maximumRetryAttempts: 0 },
+      },
+    });
 
     this.eventBus = new EventBus(this, 'EventBus', { eventBusName: `${EVENT_BUS}-${stage}` });
     new Rule(this, 'ExternalEventsRule', {

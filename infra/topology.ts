@@ -2,7 +2,14 @@
 // emulates them, with the same names, handlers, queue settings and environment variables.
 import { ENV } from '../functions/commons/config.ts';
 
-export type FunctionName = 'api' | 'create-run' | 'dispatch' | 'resolve' | 'retry-attempt' | 'ingest-event';
+export type FunctionName =
+  | 'api'
+  | 'create-run'
+  | 'dispatch'
+  | 'resolve'
+  | 'retry-attempt'
+  | 'ingest-event'
+  | 'reconcile';
 export type QueueName = 'dispatch' | 'completion' | 'events';
 
 export type FunctionSpec = {
@@ -28,6 +35,14 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   resolve: { entry: 'functions/resolve/handler.ts', timeoutSeconds: 60, memoryMiB: 1024 },
   'retry-attempt': { entry: 'functions/retry-attempt/handler.ts', timeoutSeconds: 900, memoryMiB: 1024 },
   'ingest-event': { entry: 'functions/ingest-event/handler.ts', timeoutSeconds: 60, memoryMiB: 512 },
+  reconcile: { entry: 'functions/reconcile/handler.ts', timeoutSeconds: 300, memoryMiB: 1024 },
+};
+
+/** The reconciler's own schedule (EventBridge Scheduler, in Rondo's schedule group). */
+export const RECONCILER_SCHEDULE = {
+  name: 'rondo-reconciler',
+  expression: 'rate(1 minute)',
+  target: 'reconcile' as FunctionName,
 };
 
 export const QUEUES: Record<QueueName, QueueSpec> = {
@@ -56,8 +71,8 @@ export const EXTERNAL_EVENTS_RULE = {
 };
 
 /** Which executors each deployment offers; `shell` exists only in the embedded runtime. */
-export const AWS_EXECUTORS = ['lambda', 'noop'];
-export const LOCAL_EXECUTORS = ['lambda', 'noop'];
+export const AWS_EXECUTORS = ['lambda', 'http', 'callback', 'noop'];
+export const LOCAL_EXECUTORS = ['lambda', 'http', 'callback', 'noop', 'shell'];
 
 export type ResourceIds = {
   tableName: string;

@@ -13,7 +13,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { ENV } from '#functions/commons/config.ts';
+import { ENV, OPTIONAL_ENV } from '#functions/commons/config.ts';
 import { retryStateMachineDefinition } from '#infra/state-machines/retry.ts';
 import {
   EVENT_BUS,
@@ -24,6 +24,7 @@ import {
   LOCAL_EXECUTORS,
   QUEUES,
   type QueueName,
+  RECONCILER_SCHEDULE,
   RESOURCE_PREFIX,
   SCHEDULE_GROUP,
   visibilityTimeoutSeconds,
@@ -53,6 +54,10 @@ export type RuntimeOptions = {
   /** Overrides every queue's visibility timeout (tests that crash handlers on purpose). */
   visibilityTimeoutSeconds?: number;
   logLevel?: string;
+  /** The reconciler's schedule expression (tests sweep more often). */
+  reconcilerExpression?: string;
+  /** Seconds past its due time before the reconciler heals an instance. */
+  graceSeconds?: number;
   onError?: (source: string, error: unknown) => void;
 };
 
@@ -166,6 +171,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         executors: LOCAL_EXECUTORS,
       }),
       ...(options.developmentIdentity ? { [ENV.developmentIdentity]: options.developmentIdentity } : {}),
+      ...(options.graceSeconds === undefined
+        ? {}
+        : { [OPTIONAL_ENV.graceSeconds]: String(options.graceSeconds) }),
     };
     // Handlers read their configuration once, at import: the environment comes first.
     Object.assign(process.env, environment);
@@ -180,6 +188,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
     for (const dir of options.functionsDirs ?? []) await registerTaskFunctions(lambda, dir);
 
+    scheduler.putSchedule({
+      name: RECONCILER_SCHEDULE.name,
+      groupName: SCHEDULE_GROUP,
+      expression: options.reconcilerExpression ?? RECONCILER_SCHEDULE.expression,
+      targetArn: functionArn(localName(RECONCILER_SCHEDULE.target)),
+    });
     scheduler.start();
     stops.unshift(() => scheduler.stop());
     const mappings = (Object.entries(QUEUES) as [QueueName, (typeof QUEUES)[QueueName]][]).map(

@@ -162,6 +162,35 @@ export class LocalScheduler {
     else this.#next.delete(key);
   }
 
+  /** Creates or replaces a schedule, as the stack's own schedules are (CDK creates them in AWS). */
+  putSchedule(input: {
+    name: string;
+    groupName: string;
+    expression: string;
+    targetArn: string;
+    input?: string;
+  }): void {
+    const now = Date.now() / 1000;
+    const existing = this.#schedules.get(`${input.groupName}/${input.name}`);
+    this.#put({
+      Name: input.name,
+      GroupName: input.groupName,
+      Arn: `arn:aws:scheduler:${LOCAL_REGION}:${LOCAL_ACCOUNT}:schedule/${input.groupName}/${input.name}`,
+      ScheduleExpression: input.expression,
+      ScheduleExpressionTimezone: 'UTC',
+      State: 'ENABLED',
+      ActionAfterCompletion: 'NONE',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: input.targetArn,
+        RoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/rondo-scheduler`,
+        Input: input.input ?? '{}',
+      },
+      CreationDate: existing?.CreationDate ?? now,
+      LastModificationDate: now,
+    });
+  }
+
   #put(schedule: Schedule, persist = true): void {
     const key = `${schedule.GroupName}/${schedule.Name}`;
     this.#schedules.set(key, schedule);

@@ -42,3 +42,11 @@ export class ConflictError extends RondoError {
     this.name = 'ConflictError';
   }
 }
+
+/** A resource group has no free slot: the instance waits in WAITING_EXECUTION. */
+export class ResourceGroupFullError extends RondoError {
+  constructor(group: string) {
+    super('RESOURCE_GROUP_FULL', `resource group '${group}' has no free slot`, true);
+    this.name = 'ResourceGroupFullError';
+  }
+}

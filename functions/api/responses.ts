@@ -1,6 +1,7 @@
 // Maps results and errors to HTTP responses: `{ "error": { code, message, details } }`.
 import { NotFoundError as RouteNotFoundError } from '@aws-lambda-powertools/event-handler/http';
 import { z } from 'zod';
+import { InvalidCallbackTokenError } from '#shared/engine/callbacks.ts';
 import { ConflictError, NotFoundError, RondoError, ValidationError } from '#shared/errors.ts';
 import { issuePath } from '#shared/model/workflow.ts';
 
@@ -10,6 +11,7 @@ export function json(statusCode: number, body: unknown) {
 
 function statusOf(error: RondoError): number {
   if (error instanceof ValidationError) return 400;
+  if (error instanceof InvalidCallbackTokenError) return 409;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
   return error.retryable ? 503 : 400;

@@ -1,13 +1,20 @@
 // The `/v1` routes: each parses its input, calls one core function, maps the result.
 import { Router } from '@aws-lambda-powertools/event-handler/http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { completeCallback, heartbeatCallback } from '#shared/engine/callbacks.ts';
 import type { EngineDeps } from '#shared/engine/deps.ts';
-import { getInstance, getRun, getWorkflow, listInstances } from '#shared/engine/queries.ts';
+import { getInstance, getRun, getWorkflow, listInstances, readAttemptLog } from '#shared/engine/queries.ts';
+import { setResourceGroupLimit } from '#shared/engine/resource-groups.ts';
 import { saveWorkflow } from '#shared/engine/workflows.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { callerOf } from './identity.ts';
 import { errorResponse, json } from './responses.ts';
-import { instanceListQuerySchema } from './schemas.ts';
+import {
+  callbackReportSchema,
+  instanceListQuerySchema,
+  logQuerySchema,
+  resourceGroupSchema,
+} from './schemas.ts';
 
 export function createApiRouter(
   deps: EngineDeps,
@@ -22,6 +29,11 @@ export function createApiRouter(
     return json(200, await listInstances(deps, query));
   });
   app.get('/instances/:id', async ({ params }) => json(200, await getInstance(deps, params.id ?? '')));
+  app.get('/instances/:id/attempts/:attempt/logs', async ({ req, params }) => {
+    const query = logQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+    const attempt = Number(params.attempt);
+    return json(200, await readAttemptLog(deps, params.id ?? '', attempt, query.stream, query.page));
+  });
   app.get('/runs/:id', async ({ params }) => json(200, await getRun(deps, params.id ?? '')));
   app.get('/workflows/:id', async ({ params }) => json(200, await getWorkflow(deps, params.id ?? '')));
 
@@ -36,6 +48,21 @@ export function createApiRouter(
     const actor = callerOf(event as APIGatewayProxyEventV2) ?? options.developmentIdentity ?? 'unknown';
     const result = await saveWorkflow(deps, body, actor);
     return json(result.created ? 201 : 200, { ...result.workflow, changed: result.changed });
+  });
+
+  app.post('/callbacks/:token', async ({ req, params }) => {
+    const report = callbackReportSchema.parse(JSON.parse((await req.text()) || 'null'));
+    await completeCallback(deps, params.token ?? '', report);
+    return json(202, { accepted: true });
+  });
+  app.post('/callbacks/:token/heartbeat', async ({ params }) => {
+    await heartbeatCallback(deps, params.token ?? '');
+    return json(202, { accepted: true });
+  });
+
+  app.put('/resource-groups/:name', async ({ req, params }) => {
+    const { limit } = resourceGroupSchema.parse(JSON.parse((await req.text()) || 'null'));
+    return json(200, await setResourceGroupLimit(deps, params.name ?? '', limit));
   });
 
   app.errorHandler(Error, async (error) => errorResponse(error));

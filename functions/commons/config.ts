@@ -1,6 +1,7 @@
 // Configuration of the engine functions: read once by each entry module from its
 // environment (the same names in AWS, set by CDK, and in the embedded runtime).
 import { z } from 'zod';
+import { DEFAULT_ENGINE_SETTINGS } from '#shared/engine/deps.ts';
 
 export const ENV = {
   tableName: 'RONDO_TABLE_NAME',
@@ -14,12 +15,23 @@ export const ENV = {
   developmentIdentity: 'RONDO_DEVELOPMENT_IDENTITY',
 } as const;
 
+/** Settings with defaults: deployments set them only to change the default. */
+export const OPTIONAL_ENV = { graceSeconds: 'RONDO_GRACE_SECONDS' } as const;
+
 export type EngineConfig = {
-  [K in keyof typeof ENV]: K extends 'executors'
-    ? string[]
-    : K extends 'developmentIdentity'
-      ? string | undefined
-      : string;
+  tableName: string;
+  dispatchQueueUrl: string;
+  completionQueueUrl: string;
+  retryStateMachineArn: string;
+  scheduleGroup: string;
+  scheduleTargetArn: string;
+  schedulerRoleArn: string;
+  executors: string[];
+  developmentIdentity: string | undefined;
+  /** Seconds past an instance's due time before the reconciler heals it. */
+  graceSeconds: number;
+  /** PATH for `shell` tasks (where that executor is enabled). */
+  shellPath: string;
 };
 
 const required = z.string().min(1);
@@ -43,5 +55,12 @@ export function loadEngineConfig(env: Record<string, string | undefined>): Engin
       .split(',')
       .map((s) => s.trim()),
     developmentIdentity: env[ENV.developmentIdentity] || undefined,
+    graceSeconds: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(DEFAULT_ENGINE_SETTINGS.graceSeconds)
+      .parse(env[OPTIONAL_ENV.graceSeconds]),
+    shellPath: env.PATH ?? '/usr/bin:/bin',
   };
 }

@@ -4,8 +4,10 @@ import { createEventBridgeScheduler } from '#shared/aws/eventbridge-scheduler.ts
 import { createLambdaExecutor } from '#shared/aws/lambda-executor.ts';
 import { createSfnRetryRunner } from '#shared/aws/sfn-retry-runner.ts';
 import { createSqsQueue } from '#shared/aws/sqs-queue.ts';
-import type { EngineDeps } from '#shared/engine/deps.ts';
+import { DEFAULT_ENGINE_SETTINGS, type EngineDeps } from '#shared/engine/deps.ts';
+import { createHttpExecutor } from '#shared/executors/http.ts';
 import { noopExecutor } from '#shared/executors/noop.ts';
+import { createShellExecutor } from '#shared/executors/shell.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import type { Executor, ExecutorRegistry } from '#shared/ports/executor.ts';
 import { dynamoDb, lambda, scheduler, sfn, sqs } from './clients.ts';
@@ -14,12 +16,15 @@ import type { EngineConfig } from './config.ts';
 export function createEngineDeps(config: EngineConfig): EngineDeps {
   const available: Record<string, Executor> = {
     lambda: createLambdaExecutor({ client: lambda }),
+    http: createHttpExecutor(),
+    shell: createShellExecutor({ env: { PATH: config.shellPath } }),
     noop: noopExecutor,
   };
   const executors: ExecutorRegistry = Object.fromEntries(
     config.executors.flatMap((type) => (available[type] ? [[type, available[type]]] : [])),
   );
   return {
+    settings: { ...DEFAULT_ENGINE_SETTINGS, graceSeconds: config.graceSeconds },
     store: createDynamoDbStore({ client: dynamoDb, tableName: config.tableName }),
     clock: systemClock,
     dispatchQueue: createSqsQueue({ client: sqs, queueUrl: config.dispatchQueueUrl }),

@@ -5,8 +5,11 @@ import type { RetryRunner } from '../ports/retry-runner.ts';
 const EXECUTION_NAME_LIMIT = 80;
 
 /** Execution names are unique per (instance, attempt), so a duplicated start is a no-op. */
-export function retryExecutionName(instanceId: string, attempt: number): string {
-  const name = `${instanceId}-a${attempt}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+export function retryExecutionName(instanceId: string, attempt: number, restart?: number): string {
+  const name = `${instanceId}-a${attempt}${restart === undefined ? '' : `-r${restart}`}`.replace(
+    /[^A-Za-z0-9_.-]/g,
+    '_',
+  );
   if (name.length <= EXECUTION_NAME_LIMIT) return name;
   const digest = createHash('sha256').update(name).digest('hex').slice(0, 16);
   return `${name.slice(0, EXECUTION_NAME_LIMIT - 17)}-${digest}`;
@@ -15,12 +18,12 @@ export function retryExecutionName(instanceId: string, attempt: number): string 
 /** The retry runner on Step Functions: one short execution per retry (wait, then attempt). */
 export function createSfnRetryRunner(options: { client: SFNClient; stateMachineArn: string }): RetryRunner {
   return {
-    async startRetry({ instanceId, attempt, waitSeconds }) {
+    async startRetry({ instanceId, attempt, waitSeconds, restart }) {
       try {
         await options.client.send(
           new StartExecutionCommand({
             stateMachineArn: options.stateMachineArn,
-            name: retryExecutionName(instanceId, attempt),
+            name: retryExecutionName(instanceId, attempt, restart),
             input: JSON.stringify({ instanceId, attempt, waitSeconds }),
           }),
         );

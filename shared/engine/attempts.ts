@@ -1,25 +1,71 @@
 // Starting and finishing attempts. The first attempt runs straight from dispatch (no Step
 // Functions transition when it succeeds); a failed attempt with retries left hands the
 // instance to the retry runner, which calls runRetryAttempt after the backoff wait.
-import { ConflictError } from '../errors.ts';
-import type { Instance } from '../model/instance.ts';
+// The conditional move to RUNNING is the fence: of two deliveries, one starts the attempt.
+import { ConflictError, ResourceGroupFullError } from '../errors.ts';
+import { instanceId as idOf } from '../model/ids.ts';
+import {
+  type AttemptRecord,
+  type AttemptTrigger,
+  FINISHED_STATUSES,
+  type Instance,
+} from '../model/instance.ts';
+import { renderTemplates, TemplateError } from '../params/template.ts';
 import type { AttemptResult } from '../ports/executor.ts';
+import type { InstancePatch } from '../ports/store.ts';
+import { issueCallbackToken } from './callbacks.ts';
 import type { EngineDeps } from './deps.ts';
+import { resourceGroupLimit } from './resource-groups.ts';
+import { dueAfter } from './timing.ts';
 
-type AttemptDeps = Pick<EngineDeps, 'store' | 'clock' | 'executors' | 'completionQueue' | 'retryRunner'>;
+type AttemptDeps = Pick<
+  EngineDeps,
+  'store' | 'clock' | 'executors' | 'completionQueue' | 'dispatchQueue' | 'retryRunner' | 'settings'
+>;
 
-export type DispatchOutcome = 'STARTED' | 'IGNORED';
+export type DispatchOutcome = 'STARTED' | 'QUEUED' | 'IGNORED';
 
-/** Handles one dispatch message: starts the instance's first attempt if it is still waiting. */
+const READY_STATUSES = new Set(['WAITING_UPSTREAM', 'WAITING_EXECUTION']);
+
+/** Handles one dispatch message: starts the instance's first attempt if it is ready. */
 export async function dispatchInstance(deps: AttemptDeps, instanceId: string): Promise<DispatchOutcome> {
   const instance = await deps.store.getInstance(instanceId);
-  if (!instance || (instance.status !== 'WAITING_UPSTREAM' && instance.status !== 'WAITING_EXECUTION')) {
+  if (!instance) return 'IGNORED';
+  if (FINISHED_STATUSES.has(instance.status)) {
+    // A redelivery after a crash between finishing and reporting: report again (idempotent).
+    await deps.completionQueue.send([{ instanceId }]);
     return 'IGNORED';
   }
-  const running = await startAttempt(deps, instance, { retries: 0 });
-  if (!running) return 'IGNORED';
-  await runAttempt(deps, running);
-  return 'STARTED';
+  const ready =
+    READY_STATUSES.has(instance.status) &&
+    !instance.blocked &&
+    instance.waitingUpstreams === 0 &&
+    instance.blockingUpstreams === 0 &&
+    instance.unmetUpstreams === 0;
+  if (!ready) return 'IGNORED';
+  const limit = await resourceGroupLimit(deps, instance.resourceGroup);
+  try {
+    const running = await startAttempt(deps, instance, 'DISPATCH', 0, limit !== undefined);
+    if (!running) return 'IGNORED';
+    await runAttempt(deps, running);
+    return 'STARTED';
+  } catch (error) {
+    if (!(error instanceof ResourceGroupFullError)) throw error;
+    if (instance.status === 'WAITING_EXECUTION') return 'QUEUED';
+    const now = deps.clock.now();
+    try {
+      await deps.store.transitionInstance(
+        instance,
+        'WAITING_EXECUTION',
+        now.toISOString(),
+        { dueAt: dueAfter(now, 0, deps.settings) },
+        { waitingForSlotSince: now.toISOString() },
+      );
+    } catch (conflict) {
+      if (!(conflict instanceof ConflictError)) throw conflict;
+    }
+    return 'QUEUED';
+  }
 }
 
 /** Called by the retry runner after the backoff wait; a duplicate call is a no-op. */
@@ -29,63 +75,201 @@ export async function runRetryAttempt(
   attempt: number,
 ): Promise<DispatchOutcome> {
   const instance = await deps.store.getInstance(instanceId);
+  if (instance && FINISHED_STATUSES.has(instance.status)) {
+    await deps.completionQueue.send([{ instanceId }]);
+    return 'IGNORED';
+  }
   // While RETRYING, `retries + 1` is the attempt that failed; only the one after it may start.
   if (instance?.status !== 'RETRYING' || instance.retries + 2 !== attempt) return 'IGNORED';
-  const running = await startAttempt(deps, instance, { retries: attempt - 1 });
+  const running = await startAttempt(deps, instance, 'RETRY', attempt - 1, false);
   if (!running) return 'IGNORED';
   await runAttempt(deps, running);
   return 'STARTED';
 }
 
-/** The conditional move to RUNNING is the fence: of two deliveries, only one starts the attempt. */
-async function startAttempt(deps: AttemptDeps, instance: Instance, patch: { retries: number }) {
+async function startAttempt(
+  deps: AttemptDeps,
+  instance: Instance,
+  trigger: AttemptTrigger,
+  retries: number,
+  takeSlot: boolean,
+): Promise<Instance | undefined> {
+  const now = deps.clock.now();
+  const record: AttemptRecord = {
+    number: retries + 1,
+    trigger,
+    startTime: now.toISOString(),
+    status: 'RUNNING',
+  };
   try {
-    return await deps.store.transitionInstance(instance, 'RUNNING', deps.clock.now().toISOString(), {
-      startTime: deps.clock.now().toISOString(),
-      retries: patch.retries,
-      accumulatedRuns: instance.accumulatedRuns + 1,
-    });
+    return await deps.store.transitionInstance(
+      instance,
+      'RUNNING',
+      now.toISOString(),
+      {
+        startTime: now.toISOString(),
+        retries,
+        accumulatedRuns: instance.accumulatedRuns + 1,
+        attempts: [...instance.attempts, record],
+        dueAt: dueAfter(now, instance.task.timeoutSeconds, deps.settings),
+        ...(takeSlot ? { holdsSlot: true } : {}),
+      },
+      takeSlot ? { slot: { group: instance.resourceGroup, change: 'acquire' } } : {},
+    );
   } catch (error) {
     if (error instanceof ConflictError) return undefined;
     throw error;
   }
 }
 
+/** Runs the executor of a RUNNING instance and finishes the attempt (callbacks finish later). */
 async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> {
   const attempt = instance.retries + 1;
-  const result = await execute(deps, instance, attempt);
-  const now = deps.clock.now();
-  const timing = {
-    endTime: now.toISOString(),
-    durationMs: now.getTime() - new Date(instance.startTime ?? now).getTime(),
-  };
-  if (result.status === 'SUCCESS') {
-    await deps.store.transitionInstance(instance, 'SUCCESS', now.toISOString(), {
-      ...timing,
-      outputs: result.outputs,
-      error: undefined,
-    });
-    await deps.completionQueue.send([{ instanceId: instance.id }]);
+  let config: Record<string, unknown>;
+  try {
+    config = await renderConfig(deps, instance);
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    const detail = error.details.map((d) => `${d.path || '(config)'}: ${d.message}`).join('; ');
+    await finishAttempt(
+      deps,
+      instance,
+      {
+        status: 'FAILED',
+        error: { code: 'TEMPLATE_ERROR', message: `the task's templates could not be resolved: ${detail}` },
+        metrics: {},
+      },
+      { retry: false },
+    );
     return;
   }
+  if (instance.taskType === 'callback') {
+    await handOutCallback(deps, instance, config);
+    return;
+  }
+  const result = await execute(deps, instance, attempt, config);
+  await finishAttempt(deps, instance, result);
+}
+
+/** Resolves the task's templates with the data time, parameters and the upstream outputs it names. */
+async function renderConfig(deps: AttemptDeps, instance: Instance): Promise<Record<string, unknown>> {
+  const text = JSON.stringify(instance.task.config);
+  const named = new Set([...text.matchAll(/\$\{outputs\.([A-Za-z0-9_-]+)\./g)].map((m) => m[1] ?? ''));
+  const upstream = named.size
+    ? await deps.store.getInstances([...named].map((taskId) => idOf(instance.runId, taskId)))
+    : [];
+  return renderTemplates(instance.task.config, {
+    dataTime: new Date(instance.dataTime),
+    timezone: instance.timezone,
+    parameters: instance.parameters,
+    outputs: Object.fromEntries(upstream.map((u) => [u.taskId, u.outputs ?? {}])),
+  });
+}
+
+async function handOutCallback(deps: AttemptDeps, instance: Instance, config: Record<string, unknown>) {
+  const heartbeatSeconds = Number(config.heartbeatSeconds ?? instance.task.timeoutSeconds);
+  const { token, hash } = issueCallbackToken(instance.id, instance.retries + 1);
+  const now = deps.clock.now();
+  const withToken = await deps.store.patchInstance(instance, {
+    callbackTokenHash: hash,
+    dueAt: dueAfter(now, Math.min(heartbeatSeconds, instance.task.timeoutSeconds), { graceSeconds: 0 }),
+  });
+  const notify = deps.executors.http;
+  if (config.notify && notify) {
+    const result = await notify.execute({
+      instance: withToken,
+      attempt: withToken.retries + 1,
+      config: renderTemplates(config.notify as Record<string, unknown>, {
+        dataTime: new Date(instance.dataTime),
+        timezone: instance.timezone,
+        parameters: { ...instance.parameters, callbackToken: token },
+        outputs: {},
+      }),
+      parameters: instance.parameters,
+      upstreamOutputs: {},
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (result.status === 'FAILED') await finishAttempt(deps, withToken, result);
+  }
+}
+
+/**
+ * Records an attempt's result: SUCCESS, a retry (RETRYING, then the retry runner), or
+ * FAILED. Finishing gives back a resource-group slot and wakes the longest waiting.
+ */
+export async function finishAttempt(
+  deps: AttemptDeps,
+  instance: Instance,
+  result: AttemptResult,
+  options: { retry: boolean } = { retry: true },
+): Promise<void> {
+  const now = deps.clock.now();
+  const attempt = instance.retries + 1;
+  const logStreams = await storeLogs(deps, instance, attempt, result);
+  const attempts = instance.attempts.map((a) =>
+    a.number === attempt && a.status === 'RUNNING'
+      ? {
+          ...a,
+          endTime: now.toISOString(),
+          status: result.status,
+          ...(result.status === 'FAILED' ? { error: result.error } : {}),
+          ...(logStreams.length ? { logStreams } : {}),
+        }
+      : a,
+  );
+  const timing: InstancePatch = {
+    endTime: now.toISOString(),
+    durationMs: now.getTime() - new Date(instance.startTime ?? now).getTime(),
+    attempts,
+    callbackTokenHash: undefined,
+  };
   const { retry } = instance.task;
-  if (instance.retries < retry.maxRetries) {
+  if (result.status === 'FAILED' && options.retry && instance.retries < retry.maxRetries) {
+    const waitSeconds = Math.round(retry.intervalSeconds * retry.backoffRate ** instance.retries);
     await deps.store.transitionInstance(instance, 'RETRYING', now.toISOString(), {
       ...timing,
       error: result.error,
+      dueAt: dueAfter(now, waitSeconds, deps.settings),
     });
-    const waitSeconds = Math.round(retry.intervalSeconds * retry.backoffRate ** instance.retries);
     await deps.retryRunner.startRetry({ instanceId: instance.id, attempt: attempt + 1, waitSeconds });
     return;
   }
-  await deps.store.transitionInstance(instance, 'FAILED', now.toISOString(), {
+  const release = instance.holdsSlot
+    ? { slot: { group: instance.resourceGroup, change: 'release' as const } }
+    : {};
+  const patch: InstancePatch = {
     ...timing,
-    error: result.error,
-  });
+    dueAt: undefined,
+    ...(instance.holdsSlot ? { holdsSlot: undefined } : {}),
+    ...(result.status === 'SUCCESS'
+      ? { outputs: result.outputs, error: undefined }
+      : { error: result.error }),
+  };
+  await deps.store.transitionInstance(instance, result.status, now.toISOString(), patch, release);
   await deps.completionQueue.send([{ instanceId: instance.id }]);
+  if (instance.holdsSlot) {
+    const next = await deps.store.listWaitingForSlot(instance.resourceGroup, 1);
+    await deps.dispatchQueue.send(next.map((id) => ({ instanceId: id })));
+  }
 }
 
-async function execute(deps: AttemptDeps, instance: Instance, attempt: number): Promise<AttemptResult> {
+async function storeLogs(deps: AttemptDeps, instance: Instance, attempt: number, result: AttemptResult) {
+  const streams: NonNullable<AttemptRecord['logStreams']> = [];
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const text = result.logs?.[stream];
+    if (!text) continue;
+    const stored = await deps.store.putAttemptLogs(instance, attempt, stream, text);
+    streams.push({ stream, ...stored });
+  }
+  return streams;
+}
+
+async function execute(
+  deps: AttemptDeps,
+  instance: Instance,
+  attempt: number,
+  config: Record<string, unknown>,
+): Promise<AttemptResult> {
   const executor = deps.executors[instance.taskType];
   if (!executor) {
     return {
@@ -115,7 +299,7 @@ async function execute(deps: AttemptDeps, instance: Instance, attempt: number): 
       executor.execute({
         instance,
         attempt,
-        config: instance.task.config,
+        config,
         parameters: instance.parameters,
         upstreamOutputs: {},
         signal: controller.signal,

@@ -7,7 +7,20 @@ import type { RetryRunner } from '../ports/retry-runner.ts';
 import type { Store } from '../ports/store.ts';
 import type { WorkflowScheduler } from '../ports/workflow-scheduler.ts';
 
+export type EngineSettings = {
+  /**
+   * How long past its due time an instance may sit before the reconciler heals it (a lost
+   * message, a crashed handler, an executor silent past its timeout).
+   */
+  graceSeconds: number;
+  /** How long a resource group's limit is cached by a warm function. */
+  resourceGroupCacheSeconds: number;
+};
+
+export const DEFAULT_ENGINE_SETTINGS: EngineSettings = { graceSeconds: 300, resourceGroupCacheSeconds: 30 };
+
 export type EngineDeps = {
+  settings: EngineSettings;
   store: Store;
   clock: Clock;
   dispatchQueue: WorkQueue<DispatchMessage>;

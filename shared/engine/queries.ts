@@ -55,3 +55,50 @@ export async function getWorkflow(deps: Pick<EngineDeps, 'store'>, id: string): 
   if (!workflow) throw new NotFoundError('workflow', id);
   return workflow;
 }
+
+export const LOG_STREAMS = ['stdout', 'stderr', 'engine'] as const;
+export type LogStream = (typeof LOG_STREAMS)[number];
+
+export type LogPage = {
+  instanceId: string;
+  attempt: number;
+  stream: LogStream;
+  page: number;
+  pages: number;
+  lines: string[];
+};
+
+/**
+ * One page (500 lines) of an attempt's log. `stdout`/`stderr` are what the executor wrote;
+ * `engine` is Rondo's own lifecycle of the attempt, derived from its records (no storage).
+ */
+export async function readAttemptLog(
+  deps: Pick<EngineDeps, 'store'>,
+  instanceId: string,
+  attemptNumber: number,
+  stream: LogStream,
+  page: number,
+): Promise<LogPage> {
+  const instance = await getInstance(deps, instanceId);
+  const attempt = instance.attempts.find((a) => a.number === attemptNumber);
+  if (!attempt) throw new NotFoundError('attempt', `${instanceId}#${attemptNumber}`);
+  if (stream === 'engine') {
+    const lines = [
+      `${attempt.startTime} attempt ${attempt.number} started (${attempt.trigger.toLowerCase()})`,
+      ...(attempt.endTime
+        ? [
+            `${attempt.endTime} attempt ${attempt.number} ${attempt.status === 'SUCCESS' ? 'succeeded' : 'failed'}` +
+              (attempt.error ? `: ${attempt.error.code}: ${attempt.error.message}` : ''),
+          ]
+        : []),
+    ];
+    return { instanceId, attempt: attemptNumber, stream, page: 1, pages: 1, lines };
+  }
+  const stored = attempt.logStreams?.find((s) => s.stream === stream);
+  const pages = stored?.chunks ?? 0;
+  const lines =
+    stored && page >= 1 && page <= pages
+      ? await deps.store.getAttemptLogChunk(instanceId, attemptNumber, stream, page - 1)
+      : [];
+  return { instanceId, attempt: attemptNumber, stream, page, pages, lines };
+}

@@ -1,46 +1,90 @@
-// Handling a finished instance: decide each downstream instance by the all-upstreams rule
-// and close the run when nothing is left. Work is proportional to the downstream edges.
+// Handling an instance that reached its final state for its dependents (finished, or
+// blocked): report it once to each downstream instance, in its run and in other runs;
+// release, skip or block each downstream whose last upstream this was; close the run when
+// nothing in it can move. Work is proportional to the instance's edges.
 import { ConflictError } from '../errors.ts';
 import { instanceId as idOf } from '../model/ids.ts';
-import { FINISHED_STATUSES, type Instance } from '../model/instance.ts';
+import { FINISHED_STATUSES, type Instance, type UpstreamOutcome } from '../model/instance.ts';
 import { deriveRunStatus } from '../model/run.ts';
+import type { EdgeCondition } from '../model/workflow.ts';
 import type { EngineDeps } from './deps.ts';
-import { readiness } from './readiness.ts';
+import { upstreamEffect, verdictOf } from './readiness.ts';
+import { dueAfter } from './timing.ts';
 
-type ResolveDeps = Pick<EngineDeps, 'store' | 'clock' | 'dispatchQueue' | 'completionQueue'>;
+type ResolveDeps = Pick<EngineDeps, 'store' | 'clock' | 'dispatchQueue' | 'completionQueue' | 'settings'>;
+
+/** The outcome an instance reports to its dependents, if it has one yet. */
+export function outcomeOf(instance: Instance): UpstreamOutcome | undefined {
+  if (FINISHED_STATUSES.has(instance.status)) return instance.status;
+  return instance.blocked ? 'BLOCKED' : undefined;
+}
 
 export async function resolveFinishedInstance(deps: ResolveDeps, finishedId: string): Promise<void> {
   const finished = await deps.store.getInstance(finishedId);
-  if (!finished || !FINISHED_STATUSES.has(finished.status)) return;
-  const downstream = await deps.store.getInstances(
-    finished.downstream.map((d) => idOf(finished.runId, d.taskId)),
-  );
-  for (const next of downstream) await decide(deps, next);
-  const run = await deps.store.getRun(finished.runId);
+  const outcome = finished && outcomeOf(finished);
+  if (!finished || !outcome) return;
+  for (const edge of finished.downstream) {
+    await reportOutcome(deps, idOf(finished.runId, edge.taskId), finished.id, edge.condition, outcome);
+  }
+  for (const dependentId of await deps.store.listDependents(finished.id)) {
+    await reportOutcome(deps, dependentId, finished.id, 'SUCCESS', outcome);
+  }
+  await closeRunIfDone(deps, finished.runId);
+}
+
+export async function closeRunIfDone(
+  deps: Pick<EngineDeps, 'store' | 'clock'>,
+  runId: string,
+): Promise<void> {
+  const run = await deps.store.getRun(runId);
   if (run && run.status === 'RUNNING' && run.unfinished <= 0) {
     await deps.store.closeRun(run.id, deriveRunStatus(run), deps.clock.now().toISOString());
   }
 }
 
-async function decide(deps: ResolveDeps, instance: Instance): Promise<void> {
+/**
+ * Reports `outcome` of upstream `upstreamId` to `targetId`, once, then decides the target
+ * if that was its last upstream. A report already counted (a redelivered message, or a
+ * crash after the count and before the decision) re-reads the target and decides again:
+ * every decision is itself idempotent.
+ */
+export async function reportOutcome(
+  deps: ResolveDeps,
+  targetId: string,
+  upstreamId: string,
+  condition: EdgeCondition,
+  outcome: UpstreamOutcome,
+): Promise<void> {
+  const now = deps.clock.now();
+  const target =
+    (await deps.store.recordUpstreamOutcome(
+      targetId,
+      upstreamId,
+      outcome,
+      upstreamEffect(condition, outcome),
+      dueAfter(now, 0, deps.settings),
+    )) ?? (await deps.store.getInstance(targetId));
+  if (target) await decide(deps, target);
+}
+
+/** Acts on a waiting instance whose upstreams have all reported. */
+export async function decide(deps: ResolveDeps, instance: Instance): Promise<void> {
   if (instance.status !== 'WAITING_UPSTREAM') return;
-  const upstream = await deps.store.getInstances(
-    instance.upstream.map((u) => idOf(instance.runId, u.taskId)),
-  );
-  const statusOf = new Map(upstream.map((u) => [u.taskId, u.status]));
-  const verdict = readiness(
-    instance.upstream.map((u) => ({
-      condition: u.condition,
-      status: statusOf.get(u.taskId) ?? 'WAITING_UPSTREAM',
-    })),
-  );
+  const verdict = verdictOf(instance);
+  const now = deps.clock.now().toISOString();
   if (verdict === 'RUN') {
     await deps.dispatchQueue.send([{ instanceId: instance.id }]);
+  } else if (verdict === 'BLOCKED') {
+    if (instance.blocked || (await deps.store.markBlocked(instance, now))) {
+      await deps.completionQueue.send([{ instanceId: instance.id }]);
+    }
   } else if (verdict === 'SKIP') {
     try {
-      await deps.store.transitionInstance(instance, 'SKIPPED', deps.clock.now().toISOString());
+      await deps.store.transitionInstance(instance, 'SKIPPED', now, { dueAt: undefined });
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
+      const current = await deps.store.getInstance(instance.id);
+      if (current?.status !== 'SKIPPED') return;
     }
     await deps.completionQueue.send([{ instanceId: instance.id }]);
   }

@@ -1,12 +1,17 @@
-// Creating a run and its instances. Ids are deterministic, every write is conditional, so a
-// duplicated schedule fire (or a crash half-way and a redelivery) creates nothing twice.
+// Creating a run and its instances. Ids are deterministic and every write is conditional,
+// so a duplicated schedule fire (or a crash half-way and a redelivery) creates nothing twice.
 import { NotFoundError } from '../errors.ts';
 import { instanceId, periodicRunId } from '../model/ids.ts';
-import type { EdgeRef, Instance, RunType } from '../model/instance.ts';
+import type { EdgeRef, ExternalUpstream, Instance, RunType } from '../model/instance.ts';
 import type { Run } from '../model/run.ts';
 import type { WorkflowDefinition } from '../model/workflow.ts';
+import { parseDataTimeOffset, shiftDataTime } from '../params/template.ts';
+import type { StoredWorkflow } from '../ports/store.ts';
 import { dataTimeFor } from '../scheduling/data-time.ts';
+import { fireTimesBetween, parseScheduleExpression } from '../scheduling/schedule-expression.ts';
 import type { EngineDeps } from './deps.ts';
+import { reportOutcome } from './resolve.ts';
+import { dueAfter } from './timing.ts';
 
 export type CreateRunRequest = {
   workflowId: string;
@@ -15,46 +20,51 @@ export type CreateRunRequest = {
   type: RunType;
 };
 
+type CreateRunDeps = Pick<EngineDeps, 'store' | 'clock' | 'dispatchQueue' | 'completionQueue' | 'settings'>;
+
 export async function createPeriodicRun(
-  deps: Pick<EngineDeps, 'store' | 'clock' | 'dispatchQueue'>,
+  deps: CreateRunDeps,
   request: CreateRunRequest,
 ): Promise<{ run: Run; created: boolean }> {
   const workflow = await deps.store.getWorkflow(request.workflowId);
   if (!workflow) throw new NotFoundError('workflow', request.workflowId);
   const { definition } = workflow;
   const schedule = definition.schedule;
-  const cycle = schedule?.cycle ?? 'CRON';
   const dataTime = dataTimeFor(
     new Date(request.plannedTime),
-    cycle,
-    schedule?.timezone ?? 'UTC',
-  ).toISOString();
-  const now = deps.clock.now().toISOString();
+    schedule?.cycle ?? 'CRON',
+    timezoneOf(definition),
+  );
+  const now = deps.clock.now();
   const run: Run = {
-    id: periodicRunId(definition.id, dataTime),
+    id: periodicRunId(definition.id, dataTime.toISOString()),
     workflowId: definition.id,
     workflowVersion: workflow.version,
-    dataTime,
+    dataTime: dataTime.toISOString(),
     plannedTime: request.plannedTime,
     type: request.type,
     status: 'RUNNING',
-    createdAt: now,
+    createdAt: now.toISOString(),
     parameters: defaultParameters(definition),
     taskCount: definition.tasks.length,
     unfinished: definition.tasks.length,
     failed: 0,
     terminated: 0,
+    blocked: 0,
   };
   const created = await deps.store.createRun(run);
   const stored = created ? run : ((await deps.store.getRun(run.id)) ?? run);
   // Instances are (re)written even for an existing run: a crash may have left it half-made.
   // Their writes are conditional, so nothing that already exists changes.
-  const instances = buildInstances(stored, definition, workflow.owner, now);
+  const instances = buildInstances(stored, workflow, now, deps.settings.graceSeconds);
   await deps.store.putInstances(instances);
-  const roots = instances.filter((i) => i.upstream.length === 0);
-  await deps.dispatchQueue.send(roots.map((i) => ({ instanceId: i.id })));
+  await subscribeToExternalUpstreams(deps, instances, workflow);
+  const ready = instances.filter((i) => i.waitingUpstreams === 0 && i.status === 'WAITING_UPSTREAM');
+  await deps.dispatchQueue.send(ready.map((i) => ({ instanceId: i.id })));
   return { run: stored, created };
 }
+
+const timezoneOf = (definition: WorkflowDefinition) => definition.schedule?.timezone ?? 'UTC';
 
 function defaultParameters(definition: WorkflowDefinition): Record<string, unknown> {
   return Object.fromEntries(
@@ -64,18 +74,23 @@ function defaultParameters(definition: WorkflowDefinition): Record<string, unkno
 
 export function buildInstances(
   run: Run,
-  definition: WorkflowDefinition,
-  owner: string,
-  now: string,
+  workflow: StoredWorkflow,
+  now: Date,
+  graceSeconds: number,
 ): Instance[] {
+  const { definition } = workflow;
   const upstream = new Map<string, EdgeRef[]>(definition.tasks.map((t) => [t.id, []]));
   const downstream = new Map<string, EdgeRef[]>(definition.tasks.map((t) => [t.id, []]));
   for (const edge of definition.edges) {
     upstream.get(edge.to)?.push({ taskId: edge.from, condition: edge.condition });
     downstream.get(edge.from)?.push({ taskId: edge.to, condition: edge.condition });
   }
+  const timezone = timezoneOf(definition);
   return definition.tasks.map((task) => {
     const status = task.event ? 'WAITING_EVENT' : 'WAITING_UPSTREAM';
+    const inRun = upstream.get(task.id) ?? [];
+    const external = externalUpstreamsOf(task, run, definition);
+    const waiting = inRun.length + external.length;
     return {
       id: instanceId(run.id, task.id),
       runId: run.id,
@@ -87,19 +102,127 @@ export function buildInstances(
       dataTime: run.dataTime,
       type: run.type,
       status,
-      owner,
+      owner: workflow.owner,
       folder: definition.folder,
       resourceGroup: task.resourceGroup,
       cycleType: definition.schedule?.cycle ?? null,
       plannedTime: run.plannedTime,
       retries: 0,
       accumulatedRuns: 0,
-      transitions: [{ status, at: now }],
-      upstream: upstream.get(task.id) ?? [],
+      transitions: [{ status, at: now.toISOString() }],
+      upstream: inRun,
       downstream: downstream.get(task.id) ?? [],
+      externalUpstream: external,
+      waitingUpstreams: waiting,
+      blockingUpstreams: 0,
+      unmetUpstreams: 0,
+      upstreamOutcomes: {},
       task,
+      timezone,
       parameters: run.parameters,
+      attempts: [],
+      // A ready instance is due soon: if its dispatch message is lost, the reconciler sends it again.
+      ...(waiting === 0 && status === 'WAITING_UPSTREAM'
+        ? { dueAt: dueAfter(now, 0, { graceSeconds }) }
+        : {}),
       revision: 0,
     };
   });
+}
+
+/** Self-dependency (the previous cycle of the same task) and dependencies on other workflows. */
+function externalUpstreamsOf(
+  task: WorkflowDefinition['tasks'][number],
+  run: Run,
+  definition: WorkflowDefinition,
+): ExternalUpstream[] {
+  const dataTime = new Date(run.dataTime);
+  const timezone = timezoneOf(definition);
+  const external: ExternalUpstream[] = [];
+  if (task.selfDependent) {
+    const previous = previousDataTime(dataTime, definition);
+    if (previous) {
+      external.push({
+        instanceId: instanceId(periodicRunId(definition.id, previous.toISOString()), task.id),
+        kind: 'SELF',
+        condition: 'SUCCESS',
+      });
+    }
+  }
+  for (const dependency of task.dependsOn) {
+    const offset = parseDataTimeOffset(dependency.offset);
+    const at = offset ? shiftDataTime(dataTime, offset, timezone) : dataTime;
+    if (!at) continue;
+    external.push({
+      instanceId: instanceId(periodicRunId(dependency.workflow, at.toISOString()), dependency.task),
+      kind: 'WORKFLOW',
+      condition: 'SUCCESS',
+    });
+  }
+  return external;
+}
+
+/**
+ * The data time of the previous cycle, or undefined when there was none: the first cycle
+ * of a schedule (before its start), or a workflow without a schedule.
+ */
+export function previousDataTime(dataTime: Date, definition: WorkflowDefinition): Date | undefined {
+  const schedule = definition.schedule;
+  if (!schedule) return undefined;
+  const timezone = schedule.timezone;
+  let previous: Date | undefined;
+  if (schedule.cycle === 'CRON') {
+    // The fire before this one: look back in growing windows (minutes … a year).
+    const expression = parseScheduleExpression(schedule.expression);
+    for (const span of [3_600_000, 86_400_000, 32 * 86_400_000, 366 * 86_400_000]) {
+      const times = fireTimesBetween(expression, {
+        from: new Date(dataTime.getTime() - span),
+        to: new Date(dataTime.getTime() - 1),
+        timezone,
+        limit: 100_000,
+      });
+      previous = times.at(-1);
+      if (previous) break;
+    }
+  } else {
+    const unit = { MINUTE: '-1m', HOUR: '-1h', DAY: '-1d', WEEK: '-1w', MONTH: '-1M' }[schedule.cycle];
+    const offset = parseDataTimeOffset(unit);
+    previous = offset && shiftDataTime(dataTime, offset, timezone);
+  }
+  if (
+    !previous ||
+    (schedule.start && previous < dataTimeFor(new Date(schedule.start), schedule.cycle, timezone))
+  ) {
+    return undefined;
+  }
+  return previous;
+}
+
+/**
+ * Registers each instance with the instances of other runs it waits for, then reports
+ * the outcome of those already finished. Registration comes first, so an upstream that
+ * finishes in between is reported by its own resolver or here; reports count once.
+ */
+async function subscribeToExternalUpstreams(
+  deps: CreateRunDeps,
+  instances: Instance[],
+  workflow: StoredWorkflow,
+) {
+  const links = instances.flatMap((instance) => instance.externalUpstream.map((up) => ({ instance, up })));
+  if (links.length === 0) return;
+  for (const { instance, up } of links) await deps.store.putDependent(up.instanceId, instance.id);
+  const upstreams = new Map(
+    (await deps.store.getInstances(links.map((l) => l.up.instanceId))).map((u) => [u.id, u]),
+  );
+  for (const { instance, up } of links) {
+    const found = upstreams.get(up.instanceId);
+    if (found?.blocked) {
+      await reportOutcome(deps, instance.id, up.instanceId, up.condition, 'BLOCKED');
+    } else if (found && ['SUCCESS', 'FAILED', 'TERMINATED', 'SKIPPED'].includes(found.status)) {
+      await reportOutcome(deps, instance.id, up.instanceId, up.condition, found.status);
+    } else if (!found && up.kind === 'SELF' && new Date(instance.dataTime) <= new Date(workflow.createdAt)) {
+      // The previous cycle predates the workflow: there is nothing to wait for.
+      await reportOutcome(deps, instance.id, up.instanceId, up.condition, 'SUCCESS');
+    }
+  }
 }

@@ -1,8 +1,9 @@
 // Saving a workflow: validate, store a new immutable version (none when nothing changed),
 // and keep its schedule in step with its scheduling setting.
 import { isDeepStrictEqual } from 'node:util';
-import { ValidationError } from '../errors.ts';
+import { type ErrorDetail, ValidationError } from '../errors.ts';
 import { parseWorkflowDefinition, type WorkflowDefinition } from '../model/workflow.ts';
+import { parseDataTimeOffset, templateFaults } from '../params/template.ts';
 import type { StoredWorkflow } from '../ports/store.ts';
 import {
   InvalidScheduleExpressionError,
@@ -20,6 +21,7 @@ export async function saveWorkflow(
 ): Promise<SaveResult> {
   const definition = parseWorkflowDefinition(input);
   validateSchedule(definition);
+  validateReferences(definition);
   const existing = await deps.store.getWorkflow(definition.id);
   if (existing && isDeepStrictEqual(existing.definition, definition)) {
     return { workflow: existing, created: false, changed: false };
@@ -35,6 +37,31 @@ export async function saveWorkflow(
     await deps.scheduler.remove(definition.id);
   }
   return { workflow, created: !existing, changed: true };
+}
+
+/** Templates name declared parameters and existing tasks; dependency offsets are offsets. */
+function validateReferences(definition: WorkflowDefinition): void {
+  const parameters = definition.parameters.map((p) => p.name);
+  const tasks = definition.tasks.map((t) => t.id);
+  const faults: ErrorDetail[] = definition.tasks.flatMap((task, i) => [
+    ...templateFaults(task.config, parameters, tasks).map((fault) => ({
+      ...fault,
+      path: `tasks[${i}].config${fault.path ? `.${fault.path}` : ''}`,
+    })),
+    ...task.dependsOn.flatMap((dependency, j) =>
+      parseDataTimeOffset(dependency.offset)
+        ? []
+        : [
+            {
+              path: `tasks[${i}].dependsOn[${j}].offset`,
+              code: 'INVALID_OFFSET',
+              message: `'${dependency.offset}' is not an offset such as 0d, -1d, +2h or -1M`,
+            },
+          ],
+    ),
+  ]);
+  if (faults.length > 0)
+    throw new ValidationError('The workflow references are not valid', faults, 'INVALID_WORKFLOW');
 }
 
 function validateSchedule(definition: WorkflowDefinition): void {

@@ -46,6 +46,28 @@ export function canTransition(from: InstanceStatus, to: InstanceStatus): boolean
 export type Transition = { status: InstanceStatus; at: string };
 export type EdgeRef = { taskId: string; condition: EdgeCondition };
 
+/**
+ * A dependency outside the run: the same task's previous cycle (self-dependency) or a task
+ * of another workflow at the same or an offset data time. Met when that instance succeeds.
+ */
+export type ExternalUpstream = { instanceId: string; kind: 'SELF' | 'WORKFLOW'; condition: 'SUCCESS' };
+
+/** What an upstream reported to its downstream: how it finished, or that it is blocked. */
+export type UpstreamOutcome = InstanceStatus | 'BLOCKED';
+
+export type AttemptTrigger = 'DISPATCH' | 'RETRY' | 'RECONCILER';
+
+export type AttemptRecord = {
+  number: number;
+  trigger: AttemptTrigger;
+  startTime: string;
+  endTime?: string;
+  status: 'RUNNING' | 'SUCCESS' | 'FAILED';
+  error?: { code: string; message: string };
+  /** Streams the executor wrote, stored as log chunks (see the store's putAttemptLogs). */
+  logStreams?: { stream: 'stdout' | 'stderr'; lines: number; chunks: number }[];
+};
+
 export type Instance = {
   id: string;
   runId: string;
@@ -72,10 +94,38 @@ export type Instance = {
   transitions: Transition[];
   upstream: EdgeRef[];
   downstream: EdgeRef[];
+  externalUpstream: ExternalUpstream[];
+  /**
+   * Dependency counters, kept by one conditional update per upstream report, so that
+   * releasing an instance costs work proportional to its edges: upstreams not yet
+   * reported; reported upstreams that block it (a SUCCESS edge whose upstream failed or was
+   * terminated, or any upstream that is itself blocked); reported edges whose condition is
+   * unmet (it will be skipped). `upstreamOutcomes` (by upstream instance id) makes each
+   * report count once.
+   */
+  waitingUpstreams: number;
+  blockingUpstreams: number;
+  unmetUpstreams: number;
+  upstreamOutcomes: Record<string, UpstreamOutcome>;
+  /** Set once its upstreams are all reported and one blocks it: it waits for an operator. */
+  blocked?: boolean;
   task: TaskDefinition;
+  /** The workflow's time zone, for templates (`${yyyyMMdd}` formats the data time in it). */
+  timezone: string;
   parameters: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   error?: { code: string; message: string };
+  attempts: AttemptRecord[];
+  /** Whether it holds a slot of its (limited) resource group, given back when it finishes. */
+  holdsSlot?: boolean;
+  /** Hash of the current callback token (`callback` tasks). */
+  callbackTokenHash?: string;
+  /**
+   * When the reconciler should look at this instance if nothing else has moved it: a
+   * RUNNING attempt past its timeout, a retry that never started, a ready instance whose
+   * dispatch was lost. Absent while nothing can be late.
+   */
+  dueAt?: string;
   /** Optimistic-concurrency counter: every write names the revision it read. */
   revision: number;
 };

@@ -14,18 +14,22 @@ export type Run = {
   endTime?: string;
   parameters: Record<string, unknown>;
   taskCount: number;
-  /** Instances not yet finished; the run's status is derived when it reaches zero. */
+  /** Instances neither finished nor blocked; the run's status is derived when it reaches zero. */
   unfinished: number;
+  /** Instances blocked by a failed upstream (waiting for an operator). */
+  blocked: number;
   /** Instances that ended FAILED or TERMINATED. */
   failed: number;
   terminated: number;
 };
 
 /** A run's status, derived from its instances' counters (PRODUCT.md §3). */
-export function deriveRunStatus(run: Pick<Run, 'unfinished' | 'failed' | 'terminated'>): RunStatus {
+export function deriveRunStatus(
+  run: Pick<Run, 'unfinished' | 'failed' | 'terminated' | 'blocked'>,
+): RunStatus {
   if (run.unfinished > 0) return 'RUNNING';
   if (run.terminated > 0) return 'TERMINATED';
-  if (run.failed > 0) return 'FAILED';
+  if (run.failed > 0 || run.blocked > 0) return 'FAILED';
   return 'SUCCESS';
 }
 

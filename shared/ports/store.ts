@@ -1,8 +1,8 @@
 // The storage port: what the engine needs to keep, in the engine's own terms. The AWS
-// adapter (shared/aws/dynamodb-store.ts) implements it on one DynamoDB table; every state
+// adapter (shared/aws/dynamodb/store.ts) implements it on one DynamoDB table; every state
 // change is a conditional write and every list is a key or index query.
 import type { EventInstance } from '../model/event-instance.ts';
-import type { Instance, InstanceStatus } from '../model/instance.ts';
+import type { Instance, InstanceStatus, UpstreamOutcome } from '../model/instance.ts';
 import type { Run } from '../model/run.ts';
 import type { WorkflowDefinition } from '../model/workflow.ts';
 
@@ -36,8 +36,26 @@ export type InstancePatch = Partial<
     | 'outputs'
     | 'error'
     | 'parameters'
+    | 'attempts'
+    | 'callbackTokenHash'
+    | 'holdsSlot'
+    | 'dueAt'
   >
 >;
+
+/** A resource group's concurrency slot, taken or given back in the same write as a transition. */
+export type SlotChange = { group: string; change: 'acquire' | 'release'; limit?: number };
+
+/** What one upstream report does to a downstream's dependency counters. */
+export type UpstreamEffect = { blocking: 0 | 1; unmet: 0 | 1 };
+
+export type ResourceGroup = { name: string; limit: number; running: number };
+
+export type TransitionOptions = {
+  slot?: SlotChange;
+  /** For WAITING_EXECUTION: the time it started waiting for a slot (oldest first). */
+  waitingForSlotSince?: string;
+};
 
 export type Store = {
   /** Stores `definition` as the next version; refuses (ConflictError) if `expectedVersion` is stale. */
@@ -57,19 +75,65 @@ export type Store = {
   getInstances(ids: string[]): Promise<Instance[]>;
   /**
    * Moves `instance` (as read, at its revision) to `to`, recording the transition at `at`.
-   * A finishing move also updates the run's counters in the same atomic write.
-   * Throws ConflictError when the stored revision is no longer the one read.
+   * A finishing move also updates the run's counters, and a slot change its resource
+   * group, in the same atomic write. Throws ConflictError when the stored instance is no
+   * longer the one read, ResourceGroupFullError when a slot cannot be taken.
    */
   transitionInstance(
     instance: Instance,
     to: InstanceStatus,
     at: string,
     patch?: InstancePatch,
+    options?: TransitionOptions,
   ): Promise<Instance>;
-  /** Sets the run's derived status when all its instances are finished. */
+  /** Changes fields without a status change (heartbeat, callback token), guarded by revision. */
+  patchInstance(instance: Instance, patch: InstancePatch): Promise<Instance>;
+  /**
+   * Records that upstream `upstreamId` ended with `outcome`, once: answers the downstream
+   * as updated, or undefined when this upstream had been recorded already.
+   */
+  recordUpstreamOutcome(
+    downstreamId: string,
+    upstreamId: string,
+    outcome: UpstreamOutcome,
+    effect: UpstreamEffect,
+    dueAt: string,
+  ): Promise<Instance | undefined>;
+  /** Marks a waiting instance blocked and takes it out of its run's unfinished count, once. */
+  markBlocked(instance: Instance, at: string): Promise<boolean>;
+  /** Sets the run's derived status when all its instances are finished or blocked. */
   closeRun(runId: string, status: Run['status'], at: string): Promise<void>;
   listInstances(query: InstanceQuery): Promise<Page<Instance>>;
+  /** Instances whose `dueAt` has passed, oldest first, from one shard of the due index. */
+  listDueInstances(now: string, shard: number, limit: number): Promise<Instance[]>;
+
+  getResourceGroup(name: string): Promise<ResourceGroup | undefined>;
+  putResourceGroup(name: string, limit: number): Promise<ResourceGroup>;
+  /** Instance ids waiting for a slot of `group`, longest waiting first. */
+  listWaitingForSlot(group: string, limit: number): Promise<string[]>;
+
+  /** Remembers that `dependentId` waits for `upstreamId`, an instance of another run. */
+  putDependent(upstreamId: string, dependentId: string): Promise<void>;
+  listDependents(upstreamId: string): Promise<string[]>;
+
+  /** Stores one stream of an attempt's output as chunks of lines. */
+  putAttemptLogs(
+    instance: Instance,
+    attempt: number,
+    stream: 'stdout' | 'stderr',
+    text: string,
+  ): Promise<{ lines: number; chunks: number }>;
+  /** One stored chunk of an attempt's stream (0-based), as lines. */
+  getAttemptLogChunk(
+    instanceId: string,
+    attempt: number,
+    stream: 'stdout' | 'stderr',
+    chunk: number,
+  ): Promise<string[]>;
 
   /** Records a received event unless its id was recorded before; answers whether it was new. */
   putEventInstance(event: EventInstance): Promise<boolean>;
 };
+
+/** Shards of the due index: the reconciler sweeps them one query each. */
+export const DUE_SHARDS = 8;

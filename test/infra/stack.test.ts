@@ -314,7 +314,7 @@ describe('functions', () => {
     expect(variables[ENV.completionQueueUrl]).toEqual({ Ref: queueId('completion') });
   });
 
-  it('only the attempt runners invoke task functions and start retries', () => {
+  it('only the attempt runners invoke task functions; only the functions that finish attempts start retries', () => {
     const taskFunctions = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:rondo-task-*`;
     for (const name of functionNames) {
       const statements = statementsOfFunction(name);
@@ -325,10 +325,12 @@ describe('functions', () => {
       );
       const startsRetries = statements.some((s) => actionsOf(s).includes('states:StartExecution'));
       const runsAttempts = name === 'dispatch' || name === 'retry-attempt';
+      // The reconciler fails lost attempts and the API finishes callback attempts: both may retry.
+      const finishesAttempts = runsAttempts || name === 'reconcile' || name === 'api';
       expect({ name, invokesTasks, startsRetries }).toEqual({
         name,
         invokesTasks: runsAttempts,
-        startsRetries: runsAttempts,
+        startsRetries: finishesAttempts,
       });
     }
   });
@@ -345,11 +347,29 @@ describe('functions', () => {
       Resource: { 'Fn::GetAtt': [logicalId(dev.schedulerRole), 'Arn'] },
       Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
     });
-    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('sqs:'))).toEqual([]);
+    // It sends (callback completions) but never consumes.
+    const sqsActions = new Set(statements.flatMap(actionsOf).filter((a) => a.startsWith('sqs:')));
+    expect([...sqsActions].sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
   });
 });
 
 describe('scheduling', () => {
+  it('sweeps with the reconciler every minute, through a role that can invoke only the reconciler', () => {
+    const schedules = Object.values(resources<Record<string, unknown>>(template, 'AWS::Scheduler::Schedule'));
+    expect(schedules).toHaveLength(1);
+    const reconciler = schedules[0]?.Properties as {
+      Name: string;
+      ScheduleExpression: string;
+      Target: { Arn: unknown; RoleArn: { 'Fn::GetAtt': [string, string] } };
+    };
+    expect(reconciler).toMatchObject({ Name: 'rondo-reconciler', ScheduleExpression: 'rate(1 minute)' });
+    expect(resolve(reconciler.Target.Arn, deployedFunctionArn)).toBe(
+      localFunctionArn(functionResource(functionId('reconcile')).Properties.FunctionName),
+    );
+    const statements = statementsOfRole(reconciler.Target.RoleArn['Fn::GetAtt'][0]);
+    expect(statements.flatMap(actionsOf)).toEqual(['lambda:InvokeFunction']);
+  });
+
   it('has a schedule group for the stage', () => {
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
     template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: `${RESOURCE_PREFIX}-dev` });

@@ -8,25 +8,45 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandOutput,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '../../errors.ts';
+import { ConflictError, ResourceGroupFullError } from '../../errors.ts';
 import { parseInstanceId } from '../../model/ids.ts';
-import { FINISHED_STATUSES, type Instance } from '../../model/instance.ts';
+import { FINISHED_STATUSES, type Instance, type InstanceStatus } from '../../model/instance.ts';
 import { finishedCounterOf } from '../../model/run.ts';
-import type { InstanceQuery, Page, Store, StoredWorkflow } from '../../ports/store.ts';
+import type {
+  InstancePatch,
+  InstanceQuery,
+  Page,
+  Store,
+  StoredWorkflow,
+  TransitionOptions,
+} from '../../ports/store.ts';
 import { mapWithConcurrency } from '../../util/concurrency.ts';
 import { decodeCursor, encodeCursor } from '../../util/cursor.ts';
 import { eventInstanceToItem } from './event-items.ts';
 import {
   DAY_SHARDS,
   dayPartition,
+  dueIndexKeys,
+  duePartition,
   instanceFromItem,
   instanceKey,
   instanceToItem,
+  slotWaitKeys,
+  slotWaitPartition,
   workflowPartition,
 } from './instance-items.ts';
+import {
+  dependentKey,
+  LOG_CHUNK_BYTES,
+  LOG_LINES_PER_CHUNK,
+  logChunkKey,
+  resourceGroupKey,
+} from './misc-items.ts';
 import { runFromItem, runKey, runToItem } from './run-items.ts';
 import { INDEXES } from './table.ts';
 import { workflowFromItem, workflowHeadKey, workflowVersionKey } from './workflow-items.ts';
@@ -167,7 +187,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       return found;
     },
 
-    async transitionInstance(instance, to, at, patch = {}) {
+    async transitionInstance(instance, to, at, patch = {}, options = {}) {
       const next: Instance = {
         ...instance,
         ...patch,
@@ -175,62 +195,47 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         transitions: [...instance.transitions, { status: to, at }],
         revision: instance.revision + 1,
       };
-      const names: Record<string, string> = { '#status': 'status', '#revision': 'revision' };
-      const values: Record<string, unknown> = {
-        ':to': to,
-        ':from': instance.status,
-        ':rev': instance.revision,
-        ':next': next.revision,
-        ':transition': [{ status: to, at }],
-      };
-      const sets = [
-        '#status = :to',
-        '#revision = :next',
-        'transitions = list_append(transitions, :transition)',
-      ];
-      const removes: string[] = [];
-      for (const [field, value] of Object.entries(patch)) {
-        names[`#${field}`] = field;
-        if (value === undefined) {
-          removes.push(`#${field}`);
-        } else {
-          values[`:${field}`] = value;
-          sets.push(`#${field} = :${field}`);
-        }
-      }
-      const update = {
-        TableName,
-        Key: instanceKey(instance.runId, instance.taskId),
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: '#revision = :rev AND #status = :from',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      };
+      const update = instanceUpdate(TableName, instance, patch, { to, at, ...options });
       const finishing = FINISHED_STATUSES.has(to) && !FINISHED_STATUSES.has(instance.status);
+      const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [{ Update: update }];
+      if (finishing) {
+        const counter = finishedCounterOf(to);
+        items.push({
+          Update: {
+            TableName,
+            Key: runKey(instance.runId),
+            UpdateExpression: counter ? `ADD unfinished :minus, ${counter} :one` : 'ADD unfinished :minus',
+            ExpressionAttributeValues: counter ? { ':minus': -1, ':one': 1 } : { ':minus': -1 },
+          },
+        });
+      }
+      const slot = options.slot;
+      if (slot) {
+        items.push({
+          Update: {
+            TableName,
+            Key: resourceGroupKey(slot.group),
+            UpdateExpression: 'ADD running :delta',
+            ...(slot.change === 'acquire'
+              ? {
+                  ConditionExpression: 'attribute_not_exists(running) OR running < #limit',
+                  ExpressionAttributeNames: { '#limit': 'limit' },
+                  ExpressionAttributeValues: { ':delta': 1 },
+                }
+              : { ExpressionAttributeValues: { ':delta': -1 } }),
+          },
+        });
+      }
       try {
-        if (finishing) {
-          const counter = finishedCounterOf(to);
-          await client.send(
-            new TransactWriteCommand({
-              TransactItems: [
-                { Update: update },
-                {
-                  Update: {
-                    TableName,
-                    Key: runKey(instance.runId),
-                    UpdateExpression: counter
-                      ? `ADD unfinished :minus, ${counter} :one`
-                      : 'ADD unfinished :minus',
-                    ExpressionAttributeValues: counter ? { ':minus': -1, ':one': 1 } : { ':minus': -1 },
-                  },
-                },
-              ],
-            }),
-          );
-        } else {
-          await client.send(new UpdateCommand(update));
-        }
+        if (items.length > 1) await client.send(new TransactWriteCommand({ TransactItems: items }));
+        else await client.send(new UpdateCommand(update));
       } catch (error) {
+        if (error instanceof TransactionCanceledException && slot?.change === 'acquire') {
+          const reasons = error.CancellationReasons ?? [];
+          const slotFailed = reasons[items.length - 1]?.Code === 'ConditionalCheckFailed';
+          if (slotFailed && reasons[0]?.Code !== 'ConditionalCheckFailed')
+            throw new ResourceGroupFullError(slot.group);
+        }
         if (isConditionFailure(error)) {
           throw new ConflictError(`instance '${instance.id}' changed since revision ${instance.revision}`, {
             cause: error,
@@ -239,6 +244,104 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         throw error;
       }
       return next;
+    },
+
+    async patchInstance(instance, patch) {
+      const update = instanceUpdate(TableName, instance, patch);
+      try {
+        await client.send(new UpdateCommand(update));
+      } catch (error) {
+        if (isConditionFailure(error)) {
+          throw new ConflictError(`instance '${instance.id}' changed since revision ${instance.revision}`);
+        }
+        throw error;
+      }
+      return { ...instance, ...patch, revision: instance.revision + 1 };
+    },
+
+    async recordUpstreamOutcome(downstreamId, upstreamId, outcome, effect, dueAt) {
+      const parsed = parseInstanceId(downstreamId);
+      if (!parsed) return undefined;
+      const due = dueIndexKeys(downstreamId, dueAt) ?? {};
+      const dueNames = Object.keys(due);
+      try {
+        const out = await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: instanceKey(parsed.runId, parsed.taskId),
+            UpdateExpression:
+              'SET upstreamOutcomes.#upstream = :outcome, dueAt = :due, #revision = #revision + :one' +
+              dueNames.map((_name, i) => `, #d${i} = :d${i}`).join('') +
+              ' ADD waitingUpstreams :minus, blockingUpstreams :blocking, unmetUpstreams :unmet',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(upstreamOutcomes.#upstream)',
+            ExpressionAttributeNames: {
+              '#upstream': upstreamId,
+              '#revision': 'revision',
+              ...Object.fromEntries(dueNames.map((name, i) => [`#d${i}`, name])),
+            },
+            ExpressionAttributeValues: {
+              ':outcome': outcome,
+              ':due': dueAt,
+              ':one': 1,
+              ':minus': -1,
+              ':blocking': effect.blocking,
+              ':unmet': effect.unmet,
+              ...Object.fromEntries(dueNames.map((name, i) => [`:d${i}`, due[name]])),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return out.Attributes ? instanceFromItem(out.Attributes) : undefined;
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+    },
+
+    async markBlocked(instance, at) {
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName,
+                  Key: instanceKey(instance.runId, instance.taskId),
+                  UpdateExpression:
+                    'SET blocked = :true, blockedAt = :at, #revision = #revision + :one REMOVE dueAt, #gpk, #gsk',
+                  ConditionExpression:
+                    '#status = :waiting AND waitingUpstreams = :zero AND blockingUpstreams > :zero AND attribute_not_exists(blocked)',
+                  ExpressionAttributeNames: {
+                    '#status': 'status',
+                    '#revision': 'revision',
+                    '#gpk': INDEXES.dueInstances.pk,
+                    '#gsk': INDEXES.dueInstances.sk,
+                  },
+                  ExpressionAttributeValues: {
+                    ':true': true,
+                    ':at': at,
+                    ':one': 1,
+                    ':waiting': 'WAITING_UPSTREAM',
+                    ':zero': 0,
+                  },
+                },
+              },
+              {
+                Update: {
+                  TableName,
+                  Key: runKey(instance.runId),
+                  UpdateExpression: 'ADD unfinished :minus, blocked :one',
+                  ExpressionAttributeValues: { ':minus': -1, ':one': 1 },
+                },
+              },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
     },
 
     async closeRun(runId, status, at) {
@@ -276,6 +379,109 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
 
     listInstances(query) {
       return query.workflowId ? listByWorkflow(query, query.workflowId) : listByDay(query);
+    },
+
+    async listDueInstances(now, shard, limit) {
+      const index = INDEXES.dueInstances;
+      const out = await client.send(
+        new QueryCommand({
+          TableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#pk = :pk AND #sk < :now',
+          ExpressionAttributeNames: { '#pk': index.pk, '#sk': index.sk },
+          ExpressionAttributeValues: { ':pk': duePartition(shard), ':now': `${now}#\uffff` },
+          Limit: limit,
+        }),
+      );
+      return (out.Items ?? []).map(instanceFromItem);
+    },
+
+    async getResourceGroup(name) {
+      const item = await getItem(resourceGroupKey(name));
+      return (
+        item && {
+          name,
+          limit: Number(item.limit ?? Number.POSITIVE_INFINITY),
+          running: Number(item.running ?? 0),
+        }
+      );
+    },
+
+    async putResourceGroup(name, limit) {
+      const out = await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: resourceGroupKey(name),
+          UpdateExpression: 'SET #limit = :limit, kind = :kind',
+          ExpressionAttributeNames: { '#limit': 'limit' },
+          ExpressionAttributeValues: { ':limit': limit, ':kind': 'resourceGroup' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { name, limit, running: Number(out.Attributes?.running ?? 0) };
+    },
+
+    async listWaitingForSlot(group, limit) {
+      const index = INDEXES.waitingForSlot;
+      const out = await client.send(
+        new QueryCommand({
+          TableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': index.pk, '#id': 'id' },
+          ExpressionAttributeValues: { ':pk': slotWaitPartition(group) },
+          ProjectionExpression: '#id',
+          Limit: limit,
+        }),
+      );
+      return (out.Items ?? []).map((item) => String(item.id));
+    },
+
+    async putDependent(upstreamId, dependentId) {
+      await client.send(
+        new PutCommand({
+          TableName,
+          Item: { ...dependentKey(upstreamId, dependentId), kind: 'dependent', dependentId },
+        }),
+      );
+    },
+
+    async listDependents(upstreamId) {
+      const ids: string[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out: QueryCommandOutput = await client.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': dependentKey(upstreamId, '').pk },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) ids.push(String(item.dependentId));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return ids;
+    },
+
+    async putAttemptLogs(instance, attempt, stream, text) {
+      const chunks = chunkLines(text);
+      await mapWithConcurrency(chunks, WRITE_CONCURRENCY, (lines, i) =>
+        client.send(
+          new PutCommand({
+            TableName,
+            Item: { ...logChunkKey(instance.runId, instance.taskId, attempt, stream, i), kind: 'log', lines },
+          }),
+        ),
+      );
+      return { lines: chunks.reduce((n, c) => n + c.length, 0), chunks: chunks.length };
+    },
+
+    async getAttemptLogChunk(instanceId, attempt, stream, chunk) {
+      const parsed = parseInstanceId(instanceId);
+      if (!parsed) return [];
+      const item = await getItem(logChunkKey(parsed.runId, parsed.taskId, attempt, stream, chunk));
+      return (item?.lines as string[] | undefined) ?? [];
     },
   };
 
@@ -359,6 +565,85 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     }
     return cursor.day >= firstDay ? { items, cursor: encodeCursor(cursor) } : { items };
   }
+}
+
+type TransitionSpec = TransitionOptions & { to: InstanceStatus; at: string };
+
+/**
+ * The conditional update of one instance: guarded by the revision (and status) read, it
+ * sets the patch (an `undefined` field is removed), keeps the due and slot-wait index keys
+ * in step with `dueAt` and WAITING_EXECUTION, and records a transition when there is one.
+ */
+function instanceUpdate(
+  TableName: string,
+  instance: Instance,
+  patch: InstancePatch,
+  transition?: TransitionSpec,
+) {
+  const names: Record<string, string> = { '#status': 'status', '#revision': 'revision' };
+  const values: Record<string, unknown> = {
+    ':from': instance.status,
+    ':rev': instance.revision,
+    ':next': instance.revision + 1,
+  };
+  const sets = ['#revision = :next'];
+  const removes: string[] = [];
+  const set = (field: string, value: unknown) => {
+    const n = `#f${Object.keys(names).length}`;
+    names[n] = field;
+    if (value === undefined) {
+      removes.push(n);
+    } else {
+      values[`:${n.slice(1)}`] = value;
+      sets.push(`${n} = :${n.slice(1)}`);
+    }
+  };
+  if (transition) {
+    values[':to'] = transition.to;
+    values[':transition'] = [{ status: transition.to, at: transition.at }];
+    sets.push('#status = :to', 'transitions = list_append(transitions, :transition)');
+  }
+  for (const [field, value] of Object.entries(patch)) set(field, value);
+  if ('dueAt' in patch) {
+    const due = dueIndexKeys(instance.id, patch.dueAt);
+    set(INDEXES.dueInstances.pk, due?.[INDEXES.dueInstances.pk]);
+    set(INDEXES.dueInstances.sk, due?.[INDEXES.dueInstances.sk]);
+  }
+  if (transition?.waitingForSlotSince) {
+    for (const [field, value] of Object.entries(slotWaitKeys(instance, transition.waitingForSlotSince)))
+      set(field, value);
+  } else if (transition && instance.status === 'WAITING_EXECUTION') {
+    set(INDEXES.waitingForSlot.pk, undefined);
+    set(INDEXES.waitingForSlot.sk, undefined);
+  }
+  return {
+    TableName,
+    Key: instanceKey(instance.runId, instance.taskId),
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+    ConditionExpression: '#revision = :rev AND #status = :from',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** Splits text into chunks of at most LOG_LINES_PER_CHUNK lines and about LOG_CHUNK_BYTES. */
+function chunkLines(text: string): string[][] {
+  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const line of lines) {
+    const size = Buffer.byteLength(line) + 1;
+    if (current.length >= LOG_LINES_PER_CHUNK || (current.length > 0 && bytes + size > LOG_CHUNK_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(size > LOG_CHUNK_BYTES ? `${line.slice(0, LOG_CHUNK_BYTES / 4)}… [line truncated]` : line);
+    bytes += Math.min(size, LOG_CHUNK_BYTES / 4);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 function previousDay(day: string): string {

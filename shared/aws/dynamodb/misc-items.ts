@@ -1,0 +1,26 @@
+// Resource groups, cross-run dependency subscriptions and attempt log chunks.
+import type { Key } from './table.ts';
+
+export const resourceGroupKey = (name: string): Key => ({ pk: `RG#${name}`, sk: '#RG' });
+
+/** A dependent of an instance in another run, found from the upstream's id. */
+export const dependentKey = (upstreamId: string, dependentId: string): Key => ({
+  pk: `DEP#${upstreamId}`,
+  sk: dependentId,
+});
+
+/** Log chunks sit in their run's partition, after the instances (`L#` sorts after `I#`). */
+export const logChunkKey = (
+  runId: string,
+  taskId: string,
+  attempt: number,
+  stream: string,
+  chunk: number,
+): Key => ({
+  pk: `RUN#${runId}`,
+  sk: `L#${taskId}#${String(attempt).padStart(4, '0')}#${stream}#${String(chunk).padStart(5, '0')}`,
+});
+
+/** Lines per stored log chunk: 500 (one page of the log viewer), and at most ~350 KB. */
+export const LOG_LINES_PER_CHUNK = 500;
+export const LOG_CHUNK_BYTES = 350_000;

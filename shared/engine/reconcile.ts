@@ -1,0 +1,90 @@
+// The reconciler: a scheduled sweep of the due index that heals instances nothing else
+// will move: a lost message, a crashed handler, an executor silent past its timeout.
+// Bounded work per sweep: at most `perShard` instances from each shard of the index.
+import { ConflictError } from '../errors.ts';
+import { FINISHED_STATUSES, type Instance } from '../model/instance.ts';
+import { DUE_SHARDS } from '../ports/store.ts';
+import { finishAttempt } from './attempts.ts';
+import type { EngineDeps } from './deps.ts';
+import { decide } from './resolve.ts';
+import { dueAfter } from './timing.ts';
+
+export type HealAction =
+  | 'FAILED_LOST_ATTEMPT'
+  | 'RESTARTED_RETRY'
+  | 'REDISPATCHED'
+  | 'REDECIDED'
+  | 'RERESOLVED'
+  | 'CLEARED';
+export type SweepReport = { examined: number; healed: Partial<Record<HealAction, number>> };
+
+export async function reconcile(deps: EngineDeps, options: { perShard: number }): Promise<SweepReport> {
+  const now = deps.clock.now().toISOString();
+  const report: SweepReport = { examined: 0, healed: {} };
+  for (let shard = 0; shard < DUE_SHARDS; shard++) {
+    for (const instance of await deps.store.listDueInstances(now, shard, options.perShard)) {
+      report.examined++;
+      try {
+        const action = await heal(deps, instance);
+        report.healed[action] = (report.healed[action] ?? 0) + 1;
+      } catch (error) {
+        // Another handler moved it meanwhile: it is no longer stuck.
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+  }
+  return report;
+}
+
+async function heal(deps: EngineDeps, instance: Instance): Promise<HealAction> {
+  const now = deps.clock.now();
+  if (FINISHED_STATUSES.has(instance.status)) {
+    await deps.store.patchInstance(instance, { dueAt: undefined });
+    await deps.completionQueue.send([{ instanceId: instance.id }]);
+    return 'RERESOLVED';
+  }
+  switch (instance.status) {
+    case 'RUNNING': {
+      const callback = instance.taskType === 'callback';
+      await finishAttempt(deps, instance, {
+        status: 'FAILED',
+        error: callback
+          ? { code: 'HEARTBEAT_TIMEOUT', message: 'no callback or heartbeat arrived in time' }
+          : {
+              code: 'ATTEMPT_LOST',
+              message: `no result ${deps.settings.graceSeconds}s past the ${instance.task.timeoutSeconds}s timeout: the executor or its handler stopped`,
+            },
+        metrics: {},
+      });
+      return 'FAILED_LOST_ATTEMPT';
+    }
+    case 'RETRYING': {
+      const healed = await deps.store.patchInstance(instance, { dueAt: dueAfter(now, 0, deps.settings) });
+      await deps.retryRunner.startRetry({
+        instanceId: healed.id,
+        attempt: healed.retries + 2,
+        waitSeconds: 0,
+        restart: healed.revision,
+      });
+      return 'RESTARTED_RETRY';
+    }
+    case 'WAITING_EXECUTION': {
+      await deps.store.patchInstance(instance, { dueAt: dueAfter(now, 0, deps.settings) });
+      await deps.dispatchQueue.send([{ instanceId: instance.id }]);
+      return 'REDISPATCHED';
+    }
+    case 'WAITING_UPSTREAM': {
+      if (instance.waitingUpstreams > 0 || instance.blocked) {
+        // Legitimately waiting for upstreams: nothing can be late until they report.
+        await deps.store.patchInstance(instance, { dueAt: undefined });
+        return 'CLEARED';
+      }
+      const refreshed = await deps.store.patchInstance(instance, { dueAt: dueAfter(now, 0, deps.settings) });
+      await decide(deps, refreshed);
+      return 'REDECIDED';
+    }
+    default:
+      await deps.store.patchInstance(instance, { dueAt: undefined });
+      return 'CLEARED';
+  }
+}

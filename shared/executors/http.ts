@@ -1,0 +1,183 @@
+// The `http` executor: one HTTP request per attempt; the response status decides success, and
+// the status, headers and body (parsed when JSON) become the attempt's outputs.
+import { z } from 'zod';
+import { issuePath } from '../model/workflow.ts';
+import type { AttemptLogs, AttemptResult, Executor } from '../ports/executor.ts';
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
+
+/** Outputs are stored with the instance and passed to templates, so a body is kept small. */
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+/** How much of a response body a failure message quotes. */
+const ERROR_EXCERPT_CHARS = 500;
+/** How much of a response body the exchange log shows. */
+const LOG_EXCERPT_CHARS = 4096;
+/** Header names whose values are secrets: never written to logs. */
+const SECRET_HEADER = /authorization|cookie|api[-_]?key|token|secret|password|signature/i;
+
+export const httpTaskConfigSchema = z
+  .strictObject({
+    method: z.enum(HTTP_METHODS).default('GET'),
+    url: z
+      // Not z.httpUrl(): it demands a dotted domain, and localhost or a bare service name is valid here.
+      .url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' })
+      // fetch refuses such URLs; saying so here beats a confusing network error later.
+      .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'credentials in the URL are not supported'),
+    headers: z
+      .record(
+        z.string().regex(/^[!#$%&'*+.^_`|~\w-]+$/, 'not a valid header name'),
+        z.string().regex(/^[^\r\n\0]*$/, 'a header value cannot contain line breaks'),
+      )
+      .optional(),
+    body: z.json().optional(),
+    timeoutSeconds: z.number().positive().max(86_400).optional(),
+    successStatus: z.array(z.number().int().min(100).max(599)).min(1).optional(),
+  })
+  .refine((config) => config.body === undefined || (config.method !== 'GET' && config.method !== 'HEAD'), {
+    message: 'a GET or HEAD request cannot have a body',
+    path: ['body'],
+  });
+
+export type HttpTaskConfig = z.output<typeof httpTaskConfigSchema>;
+
+export function createHttpExecutor(options: { fetch?: typeof fetch; maxBodyBytes?: number } = {}): Executor {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  return {
+    async execute({ config: rawConfig, signal }) {
+      const parsed = httpTaskConfigSchema.safeParse(rawConfig);
+      if (!parsed.success) {
+        const faults = parsed.error.issues.map((i) => `config.${issuePath(i.path)}: ${i.message}`);
+        return {
+          status: 'FAILED',
+          error: { code: 'INVALID_TASK_CONFIG', message: faults.join('; ') },
+          metrics: {},
+        };
+      }
+      const config = parsed.data;
+      const request = buildRequest(config);
+      const log = [`> ${config.method} ${config.url}`, ...headerLines('>', request.headers), '>'];
+      const started = Date.now();
+      const result = (
+        failure: { code: string; message: string } | null,
+        outputs: Record<string, unknown> = {},
+      ): AttemptResult => {
+        const metrics = { duration: Date.now() - started };
+        const logs: AttemptLogs = { stdout: `${log.join('\n')}\n` };
+        return failure
+          ? { status: 'FAILED', error: failure, metrics, logs }
+          : { status: 'SUCCESS', outputs, metrics, logs };
+      };
+
+      const signals = [signal];
+      if (config.timeoutSeconds !== undefined)
+        signals.push(AbortSignal.timeout(config.timeoutSeconds * 1000));
+      const combined = AbortSignal.any(signals);
+      let response: Response;
+      let body: { text: string; truncated: boolean };
+      try {
+        response = await fetchImpl(config.url, {
+          method: config.method,
+          headers: request.headers,
+          ...(request.body === undefined ? {} : { body: request.body }),
+          signal: combined,
+        });
+        log.push(`< ${response.status} ${response.statusText}`, ...headerLines('<', response.headers), '<');
+        // The body is read under the same signal: a server that stalls mid-body still times out.
+        body = await readCapped(response, maxBodyBytes);
+      } catch (error) {
+        if (combined.aborted) {
+          const why = signal.aborted
+            ? `the attempt was aborted (${describe(signal.reason)})`
+            : `no complete response within config.timeoutSeconds (${config.timeoutSeconds} s)`;
+          log.push(`! ${why}`);
+          return result({ code: 'TIMEOUT', message: `${config.method} ${config.url}: ${why}` });
+        }
+        const message = describe(error);
+        log.push(`! ${message}`);
+        return result({ code: 'HTTP_NETWORK_ERROR', message: `${config.method} ${config.url}: ${message}` });
+      }
+
+      const excerpt = body.text.slice(0, LOG_EXCERPT_CHARS);
+      if (excerpt) log.push(excerpt);
+      if (body.truncated || body.text.length > LOG_EXCERPT_CHARS) log.push('[body truncated]');
+
+      const succeeded = config.successStatus
+        ? config.successStatus.includes(response.status)
+        : response.status >= 200 && response.status < 300;
+      if (!succeeded) {
+        const quoted = body.text.slice(0, ERROR_EXCERPT_CHARS);
+        return result({
+          code: `HTTP_${response.status}`,
+          message:
+            `${config.method} ${config.url} returned ${response.status} ${response.statusText}` +
+            (quoted ? `: ${quoted}${body.text.length > ERROR_EXCERPT_CHARS ? '…' : ''}` : ''),
+        });
+      }
+      return result(null, {
+        status: response.status,
+        headers: Object.fromEntries(response.headers),
+        body: decodeBody(response.headers.get('content-type'), body),
+        ...(body.truncated ? { bodyTruncated: true } : {}),
+      });
+    },
+  };
+}
+
+function buildRequest(config: HttpTaskConfig): { headers: Headers; body?: string } {
+  const headers = new Headers(config.headers);
+  if (config.body === undefined) return { headers };
+  // A string with an explicit content type is a pre-encoded body (form data, XML, CSV...).
+  if (typeof config.body === 'string' && headers.has('content-type')) return { headers, body: config.body };
+  if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  return { headers, body: JSON.stringify(config.body) };
+}
+
+function decodeBody(contentType: string | null, body: { text: string; truncated: boolean }): unknown {
+  const mime = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  // A truncated document cannot parse; it is kept as text, flagged by `bodyTruncated`.
+  if (body.truncated || !/^[\w.-]+\/([\w.-]+\+)?json$/.test(mime)) return body.text;
+  try {
+    return JSON.parse(body.text);
+  } catch {
+    return body.text;
+  }
+}
+
+/** Reads at most `maxBytes` of the body, then cancels the stream instead of downloading the rest. */
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+): Promise<{ text: string; truncated: boolean }> {
+  if (!response.body) return { text: '', truncated: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > maxBytes) {
+      chunks.push(value.subarray(0, maxBytes - size));
+      truncated = true;
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
+}
+
+function headerLines(prefix: string, headers: Headers): string[] {
+  return [...headers].map(
+    ([name, value]) => `${prefix} ${name}: ${SECRET_HEADER.test(name) ? '[redacted]' : value}`,
+  );
+}
+
+/** fetch reports network faults as `TypeError: fetch failed` with the reason in `cause`. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${cause}`;
+}
