@@ -23,6 +23,8 @@ export type EventSourceMappingOptions = {
   concurrency: number;
   /** Long-poll wait; shorter makes shutdown faster. */
   waitTimeSeconds?: number;
+  /** Fault injection: hand every batch to the function twice at once (SQS may deliver twice). */
+  duplicateDelivery?: boolean;
   onError?: (error: unknown) => void;
 };
 
@@ -72,8 +74,12 @@ export class EventSourceMapping {
     const { lambda, functionName, client, queueUrl } = this.#options;
     let failedIds: Set<string>;
     try {
-      const response = (await lambda.invoke(functionName, this.#event(messages))) as SQSBatchResponse | null;
-      failedIds = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      const event = this.#event(messages);
+      const copies = this.#options.duplicateDelivery ? 2 : 1;
+      const responses = (await Promise.all(
+        Array.from({ length: copies }, () => lambda.invoke(functionName, event)),
+      )) as (SQSBatchResponse | null)[];
+      failedIds = new Set(responses.flatMap((r) => r?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       // The whole batch failed: every message comes back after its visibility timeout.
       this.#options.onError?.(error);

@@ -1,5 +1,6 @@
 // Local Lambda: named functions backed by handler modules, invoked in-process with a
 // Lambda-shaped context. Serves the Invoke API for SDK callers (the `lambda` executor).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { RestResponse, RestRoute } from './aws-endpoint.ts';
@@ -33,8 +34,16 @@ export function functionNameOf(nameOrArn: string): string {
 
 const ASYNC_RETRIES = 2;
 
+/** The function an invocation runs in, for fault injection scoped to one function. */
+export const currentFunction = new AsyncLocalStorage<string>();
+
+export type InvocationRecord = { name: string; event: unknown };
+
 export class LocalLambdaService {
   #functions = new Map<string, LocalFunction>();
+  /** Every invocation's function and event, when recording is on (tests count executor calls). */
+  readonly invocations: InvocationRecord[] = [];
+  recordInvocations = false;
   #inFlight = new Set<Promise<unknown>>();
   onError: (name: string, error: unknown) => void = () => {};
 
@@ -71,7 +80,9 @@ export class LocalLambdaService {
     };
     try {
       // JSON round trips: the handler sees what Lambda would deliver, the caller what Lambda returns.
-      const result = await fn.handler(JSON.parse(JSON.stringify(event ?? null)), context);
+      const delivered: unknown = JSON.parse(JSON.stringify(event ?? null));
+      if (this.recordInvocations) this.invocations.push({ name: fn.name, event: delivered });
+      const result = await currentFunction.run(fn.name, () => fn.handler(delivered, context));
       return result === undefined ? null : JSON.parse(JSON.stringify(result));
     } catch (error) {
       if (error instanceof LambdaInvocationError) throw error;

@@ -58,6 +58,10 @@ export type RuntimeOptions = {
   reconcilerExpression?: string;
   /** Seconds past its due time before the reconciler heals an instance. */
   graceSeconds?: number;
+  /** Fault injection: every queue hands each batch to its consumer twice at once. */
+  duplicateDelivery?: boolean;
+  /** Keep a log of every Lambda invocation (`runtime.lambda.invocations`). */
+  recordInvocations?: boolean;
   onError?: (source: string, error: unknown) => void;
 };
 
@@ -105,6 +109,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const queues = await createQueues(sqs, sqsEndpoint, options.visibilityTimeoutSeconds);
 
     const lambda = new LocalLambdaService();
+    lambda.recordInvocations = options.recordInvocations ?? false;
     lambda.onError = (name, error) => onError(`lambda ${name}`, error);
     const stepFunctions = new LocalStepFunctions(lambda);
     stepFunctions.onExecutionFailed = (e) =>
@@ -207,6 +212,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           batchSize: spec.batchSize,
           concurrency: 4,
           waitTimeSeconds: 1,
+          duplicateDelivery: options.duplicateDelivery ?? false,
           onError: (error) => onError(`${queue} poller`, error),
         }),
     );

@@ -28,6 +28,7 @@ export function createLambdaExecutor(options: { client: LambdaClient }): Executo
             },
             parameters,
             upstreamOutputs,
+            ...(config.payload === undefined ? {} : { payload: config.payload }),
           }),
           LogType: 'Tail',
         }),

@@ -4,8 +4,12 @@ import type { MetadataBearer, Pluggable } from '@smithy/types';
 
 export type RequestCounts = Record<string, number>;
 
+/** Called after each request completes; fault-injection tests throw from it to crash a caller. */
+export type AfterRequest = (service: string, operation: string) => void;
+
 export class RequestCounter {
   #counts = new Map<string, number>();
+  afterRequest: AfterRequest | undefined;
 
   /** Key: `<Service>.<Operation>`, e.g. `DynamoDB.PutItem`. */
   add(service: string, operation: string): void {
@@ -35,7 +39,9 @@ export function requestAccounting<I extends object, O extends MetadataBearer>(
           const service = (context.clientName ?? 'Unknown').replace(/Client$/, '');
           const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
           counter.add(service, operation);
-          return next(args);
+          const output = await next(args);
+          counter.afterRequest?.(service, operation);
+          return output;
         },
         { step: 'initialize', name: 'rondoRequestAccounting' },
       );

@@ -125,9 +125,11 @@ async function startAttempt(
 /** Runs the executor of a RUNNING instance and finishes the attempt (callbacks finish later). */
 async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> {
   const attempt = instance.retries + 1;
+  // A callback task's token exists before its config is rendered: the config may name it.
+  const callback = instance.taskType === 'callback' ? issueCallbackToken(instance.id, attempt) : undefined;
   let config: Record<string, unknown>;
   try {
-    config = await renderConfig(deps, instance);
+    config = await renderConfig(deps, instance, callback ? { callbackToken: callback.token } : {});
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     const detail = error.details.map((d) => `${d.path || '(config)'}: ${d.message}`).join('; ');
@@ -143,8 +145,8 @@ async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> 
     );
     return;
   }
-  if (instance.taskType === 'callback') {
-    await handOutCallback(deps, instance, config);
+  if (callback) {
+    await handOutCallback(deps, instance, config, callback);
     return;
   }
   const result = await execute(deps, instance, attempt, config);
@@ -152,7 +154,11 @@ async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> 
 }
 
 /** Resolves the task's templates with the data time, parameters and the upstream outputs it names. */
-async function renderConfig(deps: AttemptDeps, instance: Instance): Promise<Record<string, unknown>> {
+async function renderConfig(
+  deps: AttemptDeps,
+  instance: Instance,
+  extraParameters: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const text = JSON.stringify(instance.task.config);
   const named = new Set([...text.matchAll(/\$\{outputs\.([A-Za-z0-9_-]+)\./g)].map((m) => m[1] ?? ''));
   const upstream = named.size
@@ -161,37 +167,42 @@ async function renderConfig(deps: AttemptDeps, instance: Instance): Promise<Reco
   return renderTemplates(instance.task.config, {
     dataTime: new Date(instance.dataTime),
     timezone: instance.timezone,
-    parameters: instance.parameters,
+    parameters: { ...instance.parameters, ...extraParameters },
     outputs: Object.fromEntries(upstream.map((u) => [u.taskId, u.outputs ?? {}])),
   });
 }
 
-async function handOutCallback(deps: AttemptDeps, instance: Instance, config: Record<string, unknown>) {
+/**
+ * Stores the token's hash and a heartbeat deadline, then (optionally) notifies the external
+ * system with an HTTP request built from `config.notify`. The attempt stays RUNNING until
+ * the system reports back (POST /v1/callbacks/{token}) or the deadline passes.
+ */
+async function handOutCallback(
+  deps: AttemptDeps,
+  instance: Instance,
+  config: Record<string, unknown>,
+  callback: { token: string; hash: string },
+) {
   const heartbeatSeconds = Number(config.heartbeatSeconds ?? instance.task.timeoutSeconds);
-  const { token, hash } = issueCallbackToken(instance.id, instance.retries + 1);
   const now = deps.clock.now();
   const withToken = await deps.store.patchInstance(instance, {
-    callbackTokenHash: hash,
+    callbackTokenHash: callback.hash,
     dueAt: dueAfter(now, Math.min(heartbeatSeconds, instance.task.timeoutSeconds), { graceSeconds: 0 }),
   });
   const notify = deps.executors.http;
-  if (config.notify && notify) {
-    const result = await notify.execute({
-      instance: withToken,
-      attempt: withToken.retries + 1,
-      config: renderTemplates(config.notify as Record<string, unknown>, {
-        dataTime: new Date(instance.dataTime),
-        timezone: instance.timezone,
-        parameters: { ...instance.parameters, callbackToken: token },
-        outputs: {},
-      }),
-      parameters: instance.parameters,
-      upstreamOutputs: {},
-      signal: AbortSignal.timeout(30_000),
-    });
-    if (result.status === 'FAILED') await finishAttempt(deps, withToken, result);
-  }
+  if (!config.notify || !notify) return;
+  const result = await notify.execute({
+    instance: withToken,
+    attempt: withToken.retries + 1,
+    config: config.notify as Record<string, unknown>,
+    parameters: instance.parameters,
+    upstreamOutputs: {},
+    signal: AbortSignal.timeout(NOTIFY_TIMEOUT_MS),
+  });
+  if (result.status === 'FAILED') await finishAttempt(deps, withToken, result);
 }
+
+const NOTIFY_TIMEOUT_MS = 30_000;
 
 /**
  * Records an attempt's result: SUCCESS, a retry (RETRYING, then the retry runner), or

@@ -44,7 +44,12 @@ function validateReferences(definition: WorkflowDefinition): void {
   const parameters = definition.parameters.map((p) => p.name);
   const tasks = definition.tasks.map((t) => t.id);
   const faults: ErrorDetail[] = definition.tasks.flatMap((task, i) => [
-    ...templateFaults(task.config, parameters, tasks).map((fault) => ({
+    // A callback task's notification may name its token: [DYNAMIC_PARAMS.callbackToken].
+    ...templateFaults(
+      task.config,
+      task.type === 'callback' ? [...parameters, 'callbackToken'] : parameters,
+      tasks,
+    ).map((fault) => ({
       ...fault,
       path: `tasks[${i}].config${fault.path ? `.${fault.path}` : ''}`,
     })),

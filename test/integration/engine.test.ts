@@ -1,0 +1,429 @@
+// The core engine end to end on an embedded runtime of its own, with faults injected:
+// every queue message delivered twice, handlers crashed after their first write.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentFunction } from '#local/lambda-service.ts';
+import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
+import { requestCounter } from '#shared/aws/request-accounting.ts';
+import { unique } from './support.ts';
+
+type Attempt = { number: number; status: string; error?: { code: string } };
+type Instance = {
+  id: string;
+  taskId: string;
+  status: string;
+  blocked?: boolean;
+  retries: number;
+  accumulatedRuns: number;
+  startTime?: string;
+  endTime?: string;
+  outputs?: Record<string, unknown>;
+  error?: { code: string; message: string };
+  attempts: Attempt[];
+  transitions: { status: string; at: string }[];
+};
+type Run = { id: string; status: string; unfinished: number };
+
+let runtime: Runtime;
+let notified: { token?: string } = {};
+let notifyServer: Server;
+let notifyUrl = '';
+
+beforeAll(async () => {
+  notifyServer = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on('end', () => {
+      notified = JSON.parse(body || '{}') as { token?: string };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true }));
+    });
+  });
+  await new Promise<void>((resolve) => notifyServer.listen(0, '127.0.0.1', resolve));
+  notifyUrl = `http://127.0.0.1:${(notifyServer.address() as AddressInfo).port}/notify`;
+  runtime = await startRuntime({
+    port: 0,
+    functionsDirs: [join(PROJECT_ROOT, 'test', 'fixtures', 'functions')],
+    visibilityTimeoutSeconds: 2,
+    graceSeconds: 1,
+    duplicateDelivery: true,
+    recordInvocations: true,
+    logLevel: 'ERROR',
+    onError: () => {},
+  });
+}, 60_000);
+
+afterAll(async () => {
+  requestCounter.afterRequest = undefined;
+  await runtime?.stop();
+  await new Promise((resolve) => notifyServer.close(resolve));
+});
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${runtime.apiUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function fire(workflowId: string, scheduledTime = '2026-03-01T10:00:00Z'): Promise<string> {
+  const out = (await runtime.lambda.invoke('rondo-create-run', { workflowId, scheduledTime })) as {
+    runId: string;
+  };
+  return out.runId;
+}
+
+const finishedRun = (runId: string) =>
+  eventually(async () => {
+    const { body } = await api<Run>('GET', `/v1/runs/${runId}`);
+    return body.status !== 'RUNNING' ? body : undefined;
+  }, `run ${runId} to finish`);
+
+const instance = async (runId: string, taskId: string) =>
+  (await api<Instance>('GET', `/v1/instances/${runId}.${taskId}`)).body;
+
+/** Calls of the scripted task function, by instance id and attempt. */
+function scriptedCalls(runId: string): Map<string, number> {
+  const calls = new Map<string, number>();
+  for (const { name, event } of runtime.lambda.invocations) {
+    const e = event as { instance?: { id: string; attempt: number } };
+    if (name !== 'scripted' || !e.instance?.id.startsWith(`${runId}.`)) continue;
+    const key = `${e.instance.id}#${e.instance.attempt}`;
+    calls.set(key, (calls.get(key) ?? 0) + 1);
+  }
+  return calls;
+}
+
+const scripted = (
+  id: string,
+  payload: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) => ({
+  id,
+  type: 'lambda',
+  config: { function: 'scripted', payload },
+  retry: { maxRetries: 1, intervalSeconds: 0, backoffRate: 1 },
+  ...extra,
+});
+
+async function save(definition: Record<string, unknown>) {
+  const { status, body } = await api('PUT', `/v1/workflows/${definition.id}`, definition);
+  expect(status, JSON.stringify(body)).toBeLessThan(300);
+}
+
+describe('engine on the embedded runtime, every message delivered twice', () => {
+  it('runs a DAG with every edge kind to the statuses PRODUCT.md §3 prescribes, each attempt once', async () => {
+    const id = unique('dag');
+    await save({
+      id,
+      name: id,
+      tasks: [
+        scripted('extract'),
+        scripted('flaky', { failAttempts: 1 }),
+        scripted('broken', { failAttempts: -1 }),
+        scripted('load'),
+        scripted('on-failure'),
+        scripted('cleanup'),
+        scripted('after-skip'),
+        scripted('blocked'),
+        scripted('after-blocked'),
+      ],
+      edges: [
+        { from: 'extract', to: 'flaky' },
+        { from: 'extract', to: 'broken' },
+        { from: 'flaky', to: 'load' },
+        { from: 'broken', to: 'on-failure', condition: 'FAILURE' },
+        { from: 'flaky', to: 'cleanup', condition: 'FAILURE' },
+        { from: 'cleanup', to: 'after-skip', condition: 'ALWAYS' },
+        { from: 'broken', to: 'blocked' },
+        { from: 'blocked', to: 'after-blocked', condition: 'ALWAYS' },
+      ],
+    });
+    const runId = await fire(id);
+    const run = await finishedRun(runId);
+    const statuses = Object.fromEntries(
+      await Promise.all(
+        [
+          'extract',
+          'flaky',
+          'broken',
+          'load',
+          'on-failure',
+          'cleanup',
+          'after-skip',
+          'blocked',
+          'after-blocked',
+        ].map(async (task) => {
+          const found = await instance(runId, task);
+          return [task, found.blocked ? `${found.status}+blocked` : found.status] as const;
+        }),
+      ),
+    );
+    expect(statuses).toEqual({
+      extract: 'SUCCESS',
+      flaky: 'SUCCESS',
+      broken: 'FAILED',
+      load: 'SUCCESS',
+      'on-failure': 'SUCCESS',
+      cleanup: 'SKIPPED',
+      'after-skip': 'SUCCESS',
+      blocked: 'WAITING_UPSTREAM+blocked',
+      'after-blocked': 'WAITING_UPSTREAM+blocked',
+    });
+    expect(run.status).toBe('FAILED');
+    const calls = scriptedCalls(runId);
+    expect([...calls.values()].every((n) => n === 1)).toBe(true);
+    expect(calls.get(`${runId}.flaky#2`)).toBe(1);
+    expect(calls.get(`${runId}.broken#2`)).toBe(1);
+    expect(calls.has(`${runId}.broken#3`)).toBe(false);
+    expect(calls.size).toBe(8); // extract, flaky ×2, broken ×2, load, on-failure, after-skip
+  });
+
+  it('dispatches a fan-in of 100 upstreams finishing at once exactly once', async () => {
+    const id = unique('fanin');
+    const roots = Array.from({ length: 100 }, (_, i) => ({ id: `up${i}`, type: 'noop' }));
+    await save({
+      id,
+      name: id,
+      tasks: [...roots, scripted('join')],
+      edges: roots.map((r) => ({ from: r.id, to: 'join' })),
+    });
+    const runId = await fire(id);
+    const run = await finishedRun(runId);
+    expect(run.status).toBe('SUCCESS');
+    const join = await instance(runId, 'join');
+    expect(join.accumulatedRuns).toBe(1);
+    expect(join.transitions.map((t) => t.status)).toEqual(['WAITING_UPSTREAM', 'RUNNING', 'SUCCESS']);
+    expect(scriptedCalls(runId).get(`${runId}.join#1`)).toBe(1);
+  }, 60_000);
+});
+
+describe('healing', () => {
+  it('completes a run whose dispatch handler crashed after its first write, once the reconciler runs', async () => {
+    const id = unique('crash');
+    await save({
+      id,
+      name: id,
+      tasks: [scripted('first', {}, { timeoutSeconds: 1 }), scripted('second')],
+      edges: [{ from: 'first', to: 'second' }],
+    });
+    let crashes = 0;
+    requestCounter.afterRequest = (service, operation) => {
+      const writes = ['UpdateItem', 'TransactWriteItems', 'PutItem'];
+      if (
+        crashes === 0 &&
+        currentFunction.getStore() === 'rondo-dispatch' &&
+        service === 'DynamoDB' &&
+        writes.includes(operation)
+      ) {
+        crashes++;
+        throw new Error('injected crash after the first write');
+      }
+    };
+    const runId = await fire(id);
+    // The crash left `first` RUNNING with no executor behind it; redeliveries leave it be.
+    const stuck = await eventually(async () => {
+      const found = await instance(runId, 'first');
+      return crashes === 1 && found.status === 'RUNNING' ? found : undefined;
+    }, 'the crashed attempt');
+    requestCounter.afterRequest = undefined;
+    expect(stuck.attempts).toHaveLength(1);
+    // Past its due time (1 s timeout + 1 s grace), the reconciler fails the lost attempt, which is retried.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const report = (await runtime.lambda.invoke('rondo-reconcile', {})) as { healed: Record<string, number> };
+    expect(report.healed.FAILED_LOST_ATTEMPT).toBeGreaterThanOrEqual(1);
+    const run = await finishedRun(runId);
+    expect(run.status).toBe('SUCCESS');
+    const first = await instance(runId, 'first');
+    expect(first.attempts.map((a) => [a.number, a.status, a.error?.code])).toEqual([
+      [1, 'FAILED', 'ATTEMPT_LOST'],
+      [2, 'SUCCESS', undefined],
+    ]);
+  }, 60_000);
+});
+
+describe('resource groups', () => {
+  it('runs at most `limit` instances of a group at once, the others waiting in WAITING_EXECUTION', async () => {
+    const group = unique('pool');
+    expect((await api('PUT', `/v1/resource-groups/${group}`, { limit: 1 })).status).toBe(200);
+    const id = unique('limited');
+    const tasks = ['a', 'b', 'c'].map((t) => scripted(t, { sleepMs: 300 }, { resourceGroup: group }));
+    await save({ id, name: id, tasks });
+    const runId = await fire(id);
+    expect((await finishedRun(runId)).status).toBe('SUCCESS');
+    const found = await Promise.all(['a', 'b', 'c'].map((t) => instance(runId, t)));
+    const spans = found
+      .map((i) => [new Date(i.startTime ?? 0).getTime(), new Date(i.endTime ?? 0).getTime()] as const)
+      .sort((x, y) => x[0] - y[0]);
+    for (let i = 1; i < spans.length; i++)
+      expect(spans[i]?.[0]).toBeGreaterThanOrEqual(spans[i - 1]?.[1] ?? 0);
+    expect(found.some((i) => i.transitions.some((t) => t.status === 'WAITING_EXECUTION'))).toBe(true);
+  }, 60_000);
+});
+
+describe('dependencies outside the run', () => {
+  it('releases a self-dependent instance when the previous cycle succeeds', async () => {
+    const id = unique('selfdep');
+    await save({
+      id,
+      name: id,
+      schedule: {
+        cycle: 'DAY',
+        expression: 'cron(0 2 * * ? *)',
+        start: '2027-01-01T00:00:00Z',
+        status: 'PAUSED',
+      },
+      tasks: [{ id: 'daily', type: 'noop', selfDependent: true }],
+    });
+    // The schedule's first fire (2027-01-01 02:00) processes 2026-12-31; the next one waits for it.
+    const second = await fire(id, '2027-01-02T02:00:00Z'); // data time 2027-01-01
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const waiting = await instance(second, 'daily');
+    expect(waiting.status).toBe('WAITING_UPSTREAM');
+    const first = await fire(id, '2027-01-01T02:00:00Z'); // data time 2026-12-31: the first cycle
+    expect((await finishedRun(first)).status).toBe('SUCCESS');
+    expect((await finishedRun(second)).status).toBe('SUCCESS');
+  }, 60_000);
+
+  it('releases a task that depends on another workflow when that instance succeeds', async () => {
+    const upstream = unique('producer');
+    const downstream = unique('consumer');
+    await save({ id: upstream, name: upstream, tasks: [{ id: 'load', type: 'noop' }] });
+    await save({
+      id: downstream,
+      name: downstream,
+      tasks: [
+        { id: 'report', type: 'noop', dependsOn: [{ workflow: upstream, task: 'load', offset: '0d' }] },
+      ],
+    });
+    const consumerRun = await fire(downstream);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await instance(consumerRun, 'report')).status).toBe('WAITING_UPSTREAM');
+    await fire(upstream);
+    expect((await finishedRun(consumerRun)).status).toBe('SUCCESS');
+  }, 60_000);
+});
+
+describe('executors, templates and logs', () => {
+  it('renders templates from the data time, parameters and upstream outputs; stores shell output as logs', async () => {
+    const id = unique('templates');
+    await save({
+      id,
+      name: id,
+      parameters: [{ name: 'greeting', type: 'text', default: 'hello' }],
+      schedule: {
+        cycle: 'DAY',
+        expression: 'cron(0 2 * * ? *)',
+        timezone: 'Europe/Berlin',
+        status: 'PAUSED',
+      },
+      tasks: [
+        scripted('produce', { outputs: { rows: 42 } }),
+        {
+          id: 'consume',
+          type: 'shell',
+          config: {
+            command:
+              'echo "day=${yyyyMMdd} before=${yyyyMMdd-1d} greeting=[DYNAMIC_PARAMS.greeting] rows=${outputs.produce.rows}"; ' +
+              'echo \'::output::{"ok":true}\'; echo oops >&2',
+          },
+        },
+      ],
+      edges: [{ from: 'produce', to: 'consume' }],
+    });
+    const runId = await fire(id, '2026-03-02T01:00:00Z'); // 02:00 in Berlin: data time 2026-03-01
+    expect((await finishedRun(runId)).status).toBe('SUCCESS');
+    const consume = await instance(runId, 'consume');
+    expect(consume.outputs).toMatchObject({ ok: true, exitCode: 0 });
+    const stdout = await api<{ lines: string[]; pages: number }>(
+      'GET',
+      `/v1/instances/${runId}.consume/attempts/1/logs?stream=stdout`,
+    );
+    expect(stdout.body.lines[0]).toBe('day=20260301 before=20260228 greeting=hello rows=42');
+    const stderr = await api<{ lines: string[] }>(
+      'GET',
+      `/v1/instances/${runId}.consume/attempts/1/logs?stream=stderr`,
+    );
+    expect(stderr.body.lines).toEqual(['oops']);
+    const engine = await api<{ lines: string[] }>(
+      'GET',
+      `/v1/instances/${runId}.consume/attempts/1/logs?stream=engine`,
+    );
+    expect(engine.body.lines.join('\n')).toMatch(/attempt 1 started[\s\S]*attempt 1 succeeded/);
+  });
+
+  it('fails an instance whose template cannot be resolved, with a readable diagnostic and no retry', async () => {
+    const id = unique('badtemplate');
+    await save({
+      id,
+      name: id,
+      tasks: [
+        scripted('produce'),
+        { id: 'consume', type: 'shell', config: { command: 'echo ${outputs.produce.missing}' } },
+      ],
+      edges: [{ from: 'produce', to: 'consume' }],
+    });
+    const runId = await fire(id);
+    expect((await finishedRun(runId)).status).toBe('FAILED');
+    const consume = await instance(runId, 'consume');
+    expect(consume.error?.code).toBe('TEMPLATE_ERROR');
+    expect(consume.error?.message).toContain('missing');
+    expect(consume.accumulatedRuns).toBe(1);
+  });
+
+  it('hands out a callback token and completes the attempt when the external system reports back', async () => {
+    const id = unique('callback');
+    notified = {};
+    await save({
+      id,
+      name: id,
+      tasks: [
+        {
+          id: 'approve',
+          type: 'callback',
+          config: {
+            notify: { method: 'POST', url: notifyUrl, body: { token: '[DYNAMIC_PARAMS.callbackToken]' } },
+          },
+        },
+      ],
+    });
+    const runId = await fire(id);
+    const token = await eventually(async () => notified.token, 'the callback notification');
+    expect((await api('POST', `/v1/callbacks/${token}/heartbeat`)).status).toBe(202);
+    expect(
+      (await api('POST', `/v1/callbacks/${token}x`, { status: 'SUCCESS' })).status,
+    ).toBeGreaterThanOrEqual(400);
+    expect(
+      (await api('POST', `/v1/callbacks/${token}`, { status: 'SUCCESS', outputs: { approvedBy: 'ops' } }))
+        .status,
+    ).toBe(202);
+    expect((await finishedRun(runId)).status).toBe('SUCCESS');
+    expect((await instance(runId, 'approve')).outputs).toEqual({ approvedBy: 'ops' });
+    // The token was for that attempt only.
+    expect(
+      (await api<{ error: { code: string } }>('POST', `/v1/callbacks/${token}`, { status: 'SUCCESS' })).body
+        .error.code,
+    ).toBe('INVALID_CALLBACK_TOKEN');
+  });
+});
