@@ -127,9 +127,10 @@ async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> 
   const attempt = instance.retries + 1;
   // A callback task's token exists before its config is rendered: the config may name it.
   const callback = instance.taskType === 'callback' ? issueCallbackToken(instance.id, attempt) : undefined;
+  const upstreamOutputs = await outputsOfUpstream(deps, instance);
   let config: Record<string, unknown>;
   try {
-    config = await renderConfig(deps, instance, callback ? { callbackToken: callback.token } : {});
+    config = renderConfig(instance, upstreamOutputs, callback ? { callbackToken: callback.token } : {});
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     const detail = error.details.map((d) => `${d.path || '(config)'}: ${d.message}`).join('; ');
@@ -149,26 +150,37 @@ async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> 
     await handOutCallback(deps, instance, config, callback);
     return;
   }
-  const result = await execute(deps, instance, attempt, config);
+  const result = await execute(deps, instance, attempt, config, upstreamOutputs);
   await finishAttempt(deps, instance, result);
 }
 
-/** Resolves the task's templates with the data time, parameters and the upstream outputs it names. */
-async function renderConfig(
+/**
+ * The outputs of the upstream tasks the config's templates name, and of every upstream of a
+ * `lambda` task (its function receives them). One batch read, only when something needs it.
+ */
+async function outputsOfUpstream(
   deps: AttemptDeps,
   instance: Instance,
-  extraParameters: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
+): Promise<Record<string, Record<string, unknown>>> {
   const text = JSON.stringify(instance.task.config);
   const named = new Set([...text.matchAll(/\$\{outputs\.([A-Za-z0-9_-]+)\./g)].map((m) => m[1] ?? ''));
-  const upstream = named.size
-    ? await deps.store.getInstances([...named].map((taskId) => idOf(instance.runId, taskId)))
-    : [];
+  if (instance.taskType === 'lambda') for (const up of instance.upstream) named.add(up.taskId);
+  if (named.size === 0) return {};
+  const upstream = await deps.store.getInstances([...named].map((taskId) => idOf(instance.runId, taskId)));
+  return Object.fromEntries(upstream.map((u) => [u.taskId, u.outputs ?? {}]));
+}
+
+/** Resolves the task's templates with the data time, parameters and upstream outputs. */
+function renderConfig(
+  instance: Instance,
+  outputs: Record<string, Record<string, unknown>>,
+  extraParameters: Record<string, unknown>,
+): Record<string, unknown> {
   return renderTemplates(instance.task.config, {
     dataTime: new Date(instance.dataTime),
     timezone: instance.timezone,
     parameters: { ...instance.parameters, ...extraParameters },
-    outputs: Object.fromEntries(upstream.map((u) => [u.taskId, u.outputs ?? {}])),
+    outputs,
   });
 }
 
@@ -280,6 +292,7 @@ async function execute(
   instance: Instance,
   attempt: number,
   config: Record<string, unknown>,
+  upstreamOutputs: Record<string, Record<string, unknown>>,
 ): Promise<AttemptResult> {
   const executor = deps.executors[instance.taskType];
   if (!executor) {
@@ -312,7 +325,7 @@ async function execute(
         attempt,
         config,
         parameters: instance.parameters,
-        upstreamOutputs: {},
+        upstreamOutputs,
         signal: controller.signal,
       }),
       timeout,

@@ -198,6 +198,14 @@ describe('engine on the embedded runtime, every message delivered twice', () => 
     expect(calls.get(`${runId}.broken#2`)).toBe(1);
     expect(calls.has(`${runId}.broken#3`)).toBe(false);
     expect(calls.size).toBe(8); // extract, flaky ×2, broken ×2, load, on-failure, after-skip
+    // A lambda task's function receives its upstreams' outputs.
+    const load = runtime.lambda.invocations.find(
+      ({ name, event }) =>
+        name === 'scripted' && (event as { instance: { id: string } }).instance.id === `${runId}.load`,
+    );
+    expect((load?.event as { upstreamOutputs: unknown }).upstreamOutputs).toEqual({
+      flaky: { task: 'flaky', attempt: 2 },
+    });
   });
 
   it('dispatches a fan-in of 100 upstreams finishing at once exactly once', async () => {

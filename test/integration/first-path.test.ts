@@ -116,4 +116,30 @@ describe('embedded runtime, first path', () => {
     const { body } = await api<Instance & { error: { code: string } }>('GET', `/v1/instances/${runId}.only`);
     expect(body).toMatchObject({ status: 'FAILED', accumulatedRuns: 2, error: { code: 'AlwaysFails' } });
   });
+
+  it('refuses, when saved, templates that name unknown parameters or tasks and offsets that are not offsets', async () => {
+    const id = unique('refs');
+    const { status, body } = await api<{
+      error: { code: string; details: { path: string; code: string }[] };
+    }>('PUT', `/v1/workflows/${id}`, {
+      body: {
+        id,
+        name: id,
+        tasks: [
+          { id: 'a', type: 'shell', config: { command: 'echo [DYNAMIC_PARAMS.nope] ${outputs.ghost.x}' } },
+          { id: 'b', type: 'noop', dependsOn: [{ workflow: 'other', task: 'x', offset: 'yesterday' }] },
+        ],
+      },
+    });
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('INVALID_WORKFLOW');
+    expect(body.error.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'tasks[0].config.command', code: 'UNKNOWN_PARAMETER' }),
+        expect.objectContaining({ path: 'tasks[0].config.command', code: 'UNKNOWN_OUTPUT' }),
+        expect.objectContaining({ path: 'tasks[1].dependsOn[0].offset', code: 'INVALID_OFFSET' }),
+      ]),
+    );
+    expect((await api('GET', `/v1/workflows/${id}`)).status).toBe(404);
+  });
 });

@@ -81,4 +81,19 @@ describe('workflow definitions', () => {
     expect(paths).toContain('tasks[0].type');
     expect(paths).toContain('tasks[1].retry.maxRetries');
   });
+
+  it('rejects a parameter default of the wrong type and a timeout out of bounds', () => {
+    const result = faultsOf({
+      ...base,
+      parameters: [{ name: 'threshold', type: 'numeric', default: 'a lot' }],
+      tasks: [
+        { id: 'extract', type: 'noop', timeoutSeconds: 0 },
+        { id: 'load', type: 'noop', timeoutSeconds: 8 * 24 * 3600 },
+      ],
+    });
+    const paths = result.details.map((d) => d.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['parameters[0].default', 'tasks[0].timeoutSeconds', 'tasks[1].timeoutSeconds']),
+    );
+  });
 });
