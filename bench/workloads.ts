@@ -1,0 +1,95 @@
+// The benchmark's workloads: workflow definitions of `noop` tasks that all succeed on their
+// first attempt, built deterministically (a seeded generator), so every run measures the
+// same graph.
+import type { WorkflowDefinitionInput } from '#shared/model/workflow.ts';
+
+export type Workload = {
+  name: string;
+  /** One line for the table and the doc. */
+  shape: string;
+  definition: WorkflowDefinitionInput;
+  tasks: number;
+  edges: number;
+};
+
+/** mulberry32: a small deterministic generator (the graph must not change between runs). */
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const noop = (id: string) => ({ id, type: 'noop' as const });
+
+/**
+ * `layers` × `width` tasks. Each task after the first layer depends on one task of the layer
+ * before, drawn at random, and with probability ½ on a second one (1.5 edges per task so
+ * far). Then every task of the layer before that nobody drew becomes the second upstream of a
+ * task that has only one, so no branch ends early: fan-out and fan-in at every layer, never
+ * more than two upstreams per task (dag-1000: 1,626 edges, 1.71 per task of layers 2…20).
+ */
+export function layeredDag(layers: number, width: number, seed = 20_260_101): Workload {
+  const random = generator(seed);
+  const id = (layer: number, i: number) => `l${String(layer).padStart(2, '0')}t${String(i).padStart(3, '0')}`;
+  const tasks = [];
+  const edges: { from: string; to: string }[] = [];
+  for (let layer = 0; layer < layers; layer++) {
+    for (let i = 0; i < width; i++) tasks.push(noop(id(layer, i)));
+    if (layer === 0) continue;
+    const upstreamsOf: number[][] = [];
+    for (let i = 0; i < width; i++) {
+      const first = Math.floor(random() * width);
+      const ups = [first];
+      if (random() < 0.5) ups.push((first + 1 + Math.floor(random() * (width - 1))) % width);
+      upstreamsOf.push(ups);
+    }
+    // Every task of the layer above that nobody drew: the second upstream of a one-upstream task.
+    const used = new Set(upstreamsOf.flat());
+    let cursor = 0;
+    for (let orphan = 0; orphan < width; orphan++) {
+      if (used.has(orphan)) continue;
+      while (cursor < width && (upstreamsOf[cursor]?.length ?? 2) >= 2) cursor++;
+      const target = upstreamsOf[cursor];
+      if (!target) break;
+      target.push(orphan);
+      used.add(orphan);
+      cursor++;
+    }
+    upstreamsOf.forEach((ups, i) => {
+      for (const up of ups) edges.push({ from: id(layer - 1, up), to: id(layer, i) });
+    });
+  }
+  const name = `dag-${layers * width}`;
+  return {
+    name,
+    shape: `${layers} layers × ${width} noop tasks, 1–2 upstreams each in the layer before`,
+    definition: { id: `bench-${name}`, name: `Benchmark ${name}`, folder: '/bench', tasks, edges },
+    tasks: tasks.length,
+    edges: edges.length,
+  };
+}
+
+/** `length` noop tasks, each depending on the one before. */
+export function chain(length: number): Workload {
+  const id = (i: number) => `c${String(i).padStart(3, '0')}`;
+  const tasks = Array.from({ length }, (_, i) => noop(id(i)));
+  const edges = tasks.slice(1).map((_, i) => ({ from: id(i), to: id(i + 1) }));
+  const name = `chain-${length}`;
+  return {
+    name,
+    shape: `${length} noop tasks in a line`,
+    definition: { id: `bench-${name}`, name: `Benchmark ${name}`, folder: '/bench', tasks, edges },
+    tasks: tasks.length,
+    edges: edges.length,
+  };
+}
+
+/** What `npm run bench` runs; `--quick` runs the smaller set (well under two minutes). */
+export function workloads(quick: boolean): Workload[] {
+  return quick ? [layeredDag(10, 20), chain(10)] : [layeredDag(20, 50), chain(10)];
+}
