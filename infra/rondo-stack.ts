@@ -127,7 +127,7 @@ export class RondoStack extends Stack {
         indexName: index.name,
         partitionKey: { name: index.pk, type: AttributeType.STRING },
         sortKey: { name: index.sk, type: AttributeType.STRING },
-        projectionType: ProjectionType.ALL,
+        projectionType: ProjectionType[index.projection],
       })),
       billing: Billing.onDemand(),
       timeToLiveAttribute: TTL_ATTRIBUTE,

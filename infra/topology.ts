@@ -71,8 +71,8 @@ export const EXTERNAL_EVENTS_RULE = {
 };
 
 /** Which executors each deployment offers; `shell` exists only in the embedded runtime. */
-export const AWS_EXECUTORS = ['lambda', 'http', 'callback', 'noop'];
-export const LOCAL_EXECUTORS = ['lambda', 'http', 'callback', 'noop', 'shell'];
+export const AWS_EXECUTORS = ['lambda', 'http', 'callback', 'condition', 'noop'];
+export const LOCAL_EXECUTORS = ['lambda', 'http', 'callback', 'condition', 'noop', 'shell'];
 
 export type ResourceIds = {
   tableName: string;

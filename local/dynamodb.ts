@@ -95,7 +95,7 @@ export async function createRondoTable(client: DynamoDBClient, tableName: string
             { AttributeName: index.pk, KeyType: 'HASH' },
             { AttributeName: index.sk, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: index.projection },
         })),
       }),
     );

@@ -5,6 +5,7 @@ import { createLambdaExecutor } from '#shared/aws/lambda-executor.ts';
 import { createSfnRetryRunner } from '#shared/aws/sfn-retry-runner.ts';
 import { createSqsQueue } from '#shared/aws/sqs-queue.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineDeps } from '#shared/engine/deps.ts';
+import { conditionExecutor } from '#shared/executors/condition.ts';
 import { createHttpExecutor } from '#shared/executors/http.ts';
 import { noopExecutor } from '#shared/executors/noop.ts';
 import { createShellExecutor } from '#shared/executors/shell.ts';
@@ -19,6 +20,7 @@ export function createEngineDeps(config: EngineConfig): EngineDeps {
     http: createHttpExecutor(),
     shell: createShellExecutor({ env: { PATH: config.shellPath } }),
     noop: noopExecutor,
+    condition: conditionExecutor,
   };
   const executors: ExecutorRegistry = Object.fromEntries(
     config.executors.flatMap((type) => (available[type] ? [[type, available[type]]] : [])),

@@ -134,16 +134,12 @@ async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> 
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     const detail = error.details.map((d) => `${d.path || '(config)'}: ${d.message}`).join('; ');
-    await finishAttempt(
-      deps,
-      instance,
-      {
-        status: 'FAILED',
-        error: { code: 'TEMPLATE_ERROR', message: `the task's templates could not be resolved: ${detail}` },
-        metrics: {},
-      },
-      { retry: false },
-    );
+    await finishAttempt(deps, instance, {
+      status: 'FAILED',
+      error: { code: 'TEMPLATE_ERROR', message: `the task's templates could not be resolved: ${detail}` },
+      metrics: {},
+      retryable: false,
+    });
     return;
   }
   if (callback) {
@@ -156,7 +152,7 @@ async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> 
 
 /**
  * The outputs of the upstream tasks the config's templates name, and of every upstream of a
- * `lambda` task (its function receives them). One batch read, only when something needs it.
+ * `lambda` or `condition` task. One batch read, only when something needs it.
  */
 async function outputsOfUpstream(
   deps: AttemptDeps,
@@ -164,7 +160,10 @@ async function outputsOfUpstream(
 ): Promise<Record<string, Record<string, unknown>>> {
   const text = JSON.stringify(instance.task.config);
   const named = new Set([...text.matchAll(/\$\{outputs\.([A-Za-z0-9_-]+)\./g)].map((m) => m[1] ?? ''));
-  if (instance.taskType === 'lambda') for (const up of instance.upstream) named.add(up.taskId);
+  // Lambda functions receive all upstream outputs; condition expressions may read any of them.
+  if (instance.taskType === 'lambda' || instance.taskType === 'condition') {
+    for (const up of instance.upstream) named.add(up.taskId);
+  }
   if (named.size === 0) return {};
   const upstream = await deps.store.getInstances([...named].map((taskId) => idOf(instance.runId, taskId)));
   return Object.fromEntries(upstream.map((u) => [u.taskId, u.outputs ?? {}]));
@@ -224,7 +223,6 @@ export async function finishAttempt(
   deps: AttemptDeps,
   instance: Instance,
   result: AttemptResult,
-  options: { retry: boolean } = { retry: true },
 ): Promise<void> {
   const now = deps.clock.now();
   const attempt = instance.retries + 1;
@@ -247,7 +245,7 @@ export async function finishAttempt(
     callbackTokenHash: undefined,
   };
   const { retry } = instance.task;
-  if (result.status === 'FAILED' && options.retry && instance.retries < retry.maxRetries) {
+  if (result.status === 'FAILED' && result.retryable !== false && instance.retries < retry.maxRetries) {
     const waitSeconds = Math.round(retry.intervalSeconds * retry.backoffRate ** instance.retries);
     await deps.store.transitionInstance(instance, 'RETRYING', now.toISOString(), {
       ...timing,

@@ -4,12 +4,11 @@
 // nothing in it can move. Work is proportional to the instance's edges.
 import { ConflictError } from '../errors.ts';
 import { instanceId as idOf } from '../model/ids.ts';
-import { FINISHED_STATUSES, type Instance, type UpstreamOutcome } from '../model/instance.ts';
+import { type EdgeRef, FINISHED_STATUSES, type Instance, type UpstreamOutcome } from '../model/instance.ts';
 import { deriveRunStatus } from '../model/run.ts';
 import type { EdgeCondition } from '../model/workflow.ts';
 import type { EngineDeps } from './deps.ts';
 import { upstreamEffect, verdictOf } from './readiness.ts';
-import { dueAfter } from './timing.ts';
 
 type ResolveDeps = Pick<EngineDeps, 'store' | 'clock' | 'dispatchQueue' | 'completionQueue' | 'settings'>;
 
@@ -19,15 +18,32 @@ export function outcomeOf(instance: Instance): UpstreamOutcome | undefined {
   return instance.blocked ? 'BLOCKED' : undefined;
 }
 
+/**
+ * A condition task that succeeded reports SKIPPED along the branches it did not choose, so
+ * they are skipped and the skip propagates (PRODUCT.md §3).
+ */
+function outcomeAlong(finished: Instance, edge: EdgeRef, outcome: UpstreamOutcome): UpstreamOutcome {
+  if (finished.taskType !== 'condition' || outcome !== 'SUCCESS' || edge.branch === undefined) return outcome;
+  return finished.outputs?.branch === edge.branch ? 'SUCCESS' : 'SKIPPED';
+}
+
 export async function resolveFinishedInstance(deps: ResolveDeps, finishedId: string): Promise<void> {
   const finished = await deps.store.getInstance(finishedId);
   const outcome = finished && outcomeOf(finished);
   if (!finished || !outcome) return;
   for (const edge of finished.downstream) {
-    await reportOutcome(deps, idOf(finished.runId, edge.taskId), finished.id, edge.condition, outcome);
+    await reportOutcome(
+      deps,
+      idOf(finished.runId, edge.taskId),
+      finished.id,
+      edge.condition,
+      outcomeAlong(finished, edge, outcome),
+    );
   }
-  for (const dependentId of await deps.store.listDependents(finished.id)) {
-    await reportOutcome(deps, dependentId, finished.id, 'SUCCESS', outcome);
+  if (finished.hasExternalDependents) {
+    for (const dependentId of await deps.store.listDependents(finished.id)) {
+      await reportOutcome(deps, dependentId, finished.id, 'SUCCESS', outcome);
+    }
   }
   await closeRunIfDone(deps, finished.runId);
 }
@@ -55,14 +71,12 @@ export async function reportOutcome(
   condition: EdgeCondition,
   outcome: UpstreamOutcome,
 ): Promise<void> {
-  const now = deps.clock.now();
   const target =
     (await deps.store.recordUpstreamOutcome(
       targetId,
       upstreamId,
       outcome,
       upstreamEffect(condition, outcome),
-      dueAfter(now, 0, deps.settings),
     )) ?? (await deps.store.getInstance(targetId));
   if (target) await decide(deps, target);
 }

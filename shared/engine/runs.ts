@@ -11,7 +11,6 @@ import { dataTimeFor } from '../scheduling/data-time.ts';
 import { fireTimesBetween, parseScheduleExpression } from '../scheduling/schedule-expression.ts';
 import type { EngineDeps } from './deps.ts';
 import { reportOutcome } from './resolve.ts';
-import { dueAfter } from './timing.ts';
 
 export type CreateRunRequest = {
   workflowId: string;
@@ -56,8 +55,9 @@ export async function createPeriodicRun(
   const stored = created ? run : ((await deps.store.getRun(run.id)) ?? run);
   // Instances are (re)written even for an existing run: a crash may have left it half-made.
   // Their writes are conditional, so nothing that already exists changes.
-  const instances = buildInstances(stored, workflow, now, deps.settings.graceSeconds);
-  await deps.store.putInstances(instances);
+  const dependedOn = await deps.store.listDependedOnTasks(definition.id);
+  const instances = buildInstances(stored, workflow, now, dependedOn);
+  await deps.store.putInstances(instances, { fresh: created });
   await subscribeToExternalUpstreams(deps, instances, workflow);
   const ready = instances.filter((i) => i.waitingUpstreams === 0 && i.status === 'WAITING_UPSTREAM');
   await deps.dispatchQueue.send(ready.map((i) => ({ instanceId: i.id })));
@@ -76,14 +76,18 @@ export function buildInstances(
   run: Run,
   workflow: StoredWorkflow,
   now: Date,
-  graceSeconds: number,
+  dependedOn: ReadonlySet<string> = new Set(),
 ): Instance[] {
   const { definition } = workflow;
   const upstream = new Map<string, EdgeRef[]>(definition.tasks.map((t) => [t.id, []]));
   const downstream = new Map<string, EdgeRef[]>(definition.tasks.map((t) => [t.id, []]));
   for (const edge of definition.edges) {
     upstream.get(edge.to)?.push({ taskId: edge.from, condition: edge.condition });
-    downstream.get(edge.from)?.push({ taskId: edge.to, condition: edge.condition });
+    downstream.get(edge.from)?.push({
+      taskId: edge.to,
+      condition: edge.condition,
+      ...(edge.branch ? { branch: edge.branch } : {}),
+    });
   }
   const timezone = timezoneOf(definition);
   return definition.tasks.map((task) => {
@@ -121,10 +125,8 @@ export function buildInstances(
       timezone,
       parameters: run.parameters,
       attempts: [],
-      // A ready instance is due soon: if its dispatch message is lost, the reconciler sends it again.
-      ...(waiting === 0 && status === 'WAITING_UPSTREAM'
-        ? { dueAt: dueAfter(now, 0, { graceSeconds }) }
-        : {}),
+      // Its next cycle (self-dependency) or another workflow waits for it.
+      ...(task.selfDependent || dependedOn.has(task.id) ? { hasExternalDependents: true } : {}),
       revision: 0,
     };
   });

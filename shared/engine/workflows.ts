@@ -2,7 +2,12 @@
 // and keep its schedule in step with its scheduling setting.
 import { isDeepStrictEqual } from 'node:util';
 import { type ErrorDetail, ValidationError } from '../errors.ts';
-import { parseWorkflowDefinition, type WorkflowDefinition } from '../model/workflow.ts';
+import { ExpressionSyntaxError, parseExpression, referencedRoots } from '../expressions/expression.ts';
+import {
+  conditionConfigSchema,
+  parseWorkflowDefinition,
+  type WorkflowDefinition,
+} from '../model/workflow.ts';
 import { parseDataTimeOffset, templateFaults } from '../params/template.ts';
 import type { StoredWorkflow } from '../ports/store.ts';
 import {
@@ -31,6 +36,12 @@ export async function saveWorkflow(
     at: deps.clock.now().toISOString(),
     expectedVersion: existing?.version ?? 0,
   });
+  // Runs of the workflows it depends on look these marks up, so their instances know they have dependents.
+  for (const task of definition.tasks) {
+    for (const dependency of task.dependsOn) {
+      await deps.store.putWorkflowDependency(dependency.workflow, dependency.task, definition.id);
+    }
+  }
   if (definition.schedule?.status === 'ENABLED') {
     await deps.scheduler.upsert(definition.id, definition.schedule);
   } else if (existing?.definition.schedule) {
@@ -65,8 +76,44 @@ function validateReferences(definition: WorkflowDefinition): void {
           ],
     ),
   ]);
-  if (faults.length > 0)
+  definition.tasks.forEach((task, i) => {
+    if (task.type === 'condition') faults.push(...conditionFaults(task.config, i, parameters, tasks));
+  });
+  if (faults.length > 0) {
     throw new ValidationError('The workflow references are not valid', faults, 'INVALID_WORKFLOW');
+  }
+}
+
+/** A condition's expression parses, and names only declared parameters and existing tasks. */
+function conditionFaults(
+  config: Record<string, unknown>,
+  index: number,
+  parameters: string[],
+  tasks: string[],
+): ErrorDetail[] {
+  const parsed = conditionConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    const message = 'a condition needs `if`, or `switch` with `cases`';
+    return [{ path: `tasks[${index}].config`, code: 'INVALID_TASK_CONFIG', message }];
+  }
+  const path = `tasks[${index}].config.${'if' in parsed.data ? 'if' : 'switch'}`;
+  try {
+    const expression = parseExpression('if' in parsed.data ? parsed.data.if : parsed.data.switch);
+    const faults: ErrorDetail[] = [];
+    for (const [root, name] of referencedRoots(expression).paths) {
+      if (root === 'params' && name !== undefined && !parameters.includes(name)) {
+        faults.push({ path, code: 'UNKNOWN_PARAMETER', message: `no parameter '${name}'` });
+      } else if (root === 'outputs' && name !== undefined && !tasks.includes(name)) {
+        faults.push({ path, code: 'UNKNOWN_OUTPUT', message: `no task '${name}'` });
+      } else if (root !== 'params' && root !== 'outputs' && root !== 'dataTime') {
+        faults.push({ path, code: 'UNKNOWN_NAME', message: `'${root}' is not params, outputs or dataTime` });
+      }
+    }
+    return faults;
+  } catch (error) {
+    if (!(error instanceof ExpressionSyntaxError)) throw error;
+    return [{ path, code: error.code, message: error.message }];
+  }
 }
 
 function validateSchedule(definition: WorkflowDefinition): void {

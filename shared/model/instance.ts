@@ -44,7 +44,7 @@ export function canTransition(from: InstanceStatus, to: InstanceStatus): boolean
 }
 
 export type Transition = { status: InstanceStatus; at: string };
-export type EdgeRef = { taskId: string; condition: EdgeCondition };
+export type EdgeRef = { taskId: string; condition: EdgeCondition; branch?: string };
 
 /**
  * A dependency outside the run: the same task's previous cycle (self-dependency) or a task
@@ -116,6 +116,8 @@ export type Instance = {
   outputs?: Record<string, unknown>;
   error?: { code: string; message: string };
   attempts: AttemptRecord[];
+  /** Instances of other runs wait for this one (the next cycle, another workflow): resolution looks them up. */
+  hasExternalDependents?: boolean;
   /** Whether it holds a slot of its (limited) resource group, given back when it finishes. */
   holdsSlot?: boolean;
   /** Hash of the current callback token (`callback` tasks). */

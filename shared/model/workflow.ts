@@ -68,7 +68,21 @@ const edgeSchema = z.strictObject({
   from: z.string(),
   to: z.string(),
   condition: z.enum(EDGE_CONDITIONS).default('SUCCESS'),
+  /** From a `condition` task: the branch this edge belongs to (`then`, `else`, a case, `default`). */
+  branch: z.string().min(1).optional(),
 });
+
+/** A `condition` task's config: `if` (branches then/else) or `switch` over `cases` (plus `default`). */
+export const conditionConfigSchema = z.union([
+  z.strictObject({ if: z.string().min(1) }),
+  z.strictObject({ switch: z.string().min(1), cases: z.array(z.string().min(1)).min(1) }),
+]);
+export type ConditionConfig = z.infer<typeof conditionConfigSchema>;
+
+/** The branches a condition task can choose. */
+export function branchesOf(config: ConditionConfig): string[] {
+  return 'if' in config ? ['then', 'else'] : [...config.cases, 'default'];
+}
 
 const scheduleSchema = z.strictObject({
   cycle: z.enum(CYCLE_TYPES),
@@ -143,6 +157,24 @@ function graphFaults(definition: WorkflowDefinition): ErrorDetail[] {
       if (!seen.has(edge[end])) {
         faults.push({ path: `edges[${i}].${end}`, code: 'UNKNOWN_TASK', message: `no task '${edge[end]}'` });
       }
+    }
+    const from = definition.tasks[seen.get(edge.from) ?? -1];
+    if (from?.type === 'condition') {
+      const config = conditionConfigSchema.safeParse(from.config);
+      const branches = config.success ? branchesOf(config.data) : [];
+      if (!edge.branch || (config.success && !branches.includes(edge.branch))) {
+        faults.push({
+          path: `edges[${i}].branch`,
+          code: 'UNKNOWN_BRANCH',
+          message: `an edge from condition task '${edge.from}' names one of its branches: ${branches.join(', ')}`,
+        });
+      }
+    } else if (edge.branch !== undefined) {
+      faults.push({
+        path: `edges[${i}].branch`,
+        code: 'UNEXPECTED_BRANCH',
+        message: `only edges from a condition task have a branch; '${edge.from}' is a ${from?.type ?? 'missing'} task`,
+      });
     }
     if (edge.from === edge.to) {
       faults.push({

@@ -27,6 +27,8 @@ export type AttemptResult =
       error: { code: string; message: string };
       metrics: Record<string, number>;
       logs?: AttemptLogs;
+      /** false when another attempt would fail the same way (bad config, a template or expression error). */
+      retryable?: boolean;
     };
 
 export type Executor = { execute(request: AttemptRequest): Promise<AttemptResult> };

@@ -69,8 +69,11 @@ export type Store = {
   /** Creates the run unless it exists; answers whether this call created it. */
   createRun(run: Run): Promise<boolean>;
   getRun(id: string): Promise<Run | undefined>;
-  /** Creates each instance unless it exists already (a redelivered creation leaves them be). */
-  putInstances(instances: Instance[]): Promise<void>;
+  /**
+   * Creates each instance unless it exists already (a redelivered creation leaves them be).
+   * `fresh`: the run was created by this very call, so none can exist and the writes may be batched.
+   */
+  putInstances(instances: Instance[], options?: { fresh?: boolean }): Promise<void>;
   getInstance(id: string): Promise<Instance | undefined>;
   getInstances(ids: string[]): Promise<Instance[]>;
   /**
@@ -97,7 +100,6 @@ export type Store = {
     upstreamId: string,
     outcome: UpstreamOutcome,
     effect: UpstreamEffect,
-    dueAt: string,
   ): Promise<Instance | undefined>;
   /** Marks a waiting instance blocked and takes it out of its run's unfinished count, once. */
   markBlocked(instance: Instance, at: string): Promise<boolean>;
@@ -112,9 +114,16 @@ export type Store = {
   /** Instance ids waiting for a slot of `group`, longest waiting first. */
   listWaitingForSlot(group: string, limit: number): Promise<string[]>;
 
-  /** Remembers that `dependentId` waits for `upstreamId`, an instance of another run. */
+  /**
+   * Remembers that `dependentId` waits for `upstreamId`, an instance of another run, and
+   * flags the upstream (if it exists) as having dependents, so its resolution looks for them.
+   */
   putDependent(upstreamId: string, dependentId: string): Promise<void>;
   listDependents(upstreamId: string): Promise<string[]>;
+  /** Remembers that tasks of `dependentWorkflow` depend on `task` of `workflowId`. */
+  putWorkflowDependency(workflowId: string, task: string, dependentWorkflow: string): Promise<void>;
+  /** The tasks of `workflowId` that tasks of other workflows depend on. */
+  listDependedOnTasks(workflowId: string): Promise<Set<string>>;
 
   /** Stores one stream of an attempt's output as chunks of lines. */
   putAttemptLogs(

@@ -4,6 +4,8 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
+  BatchWriteCommand,
+  type BatchWriteCommandOutput,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -46,13 +48,15 @@ import {
   LOG_LINES_PER_CHUNK,
   logChunkKey,
   resourceGroupKey,
+  workflowDependencyKey,
 } from './misc-items.ts';
 import { runFromItem, runKey, runToItem } from './run-items.ts';
-import { INDEXES } from './table.ts';
+import { INDEXES, idOfIndexKey } from './table.ts';
 import { workflowFromItem, workflowHeadKey, workflowVersionKey } from './workflow-items.ts';
 
 const WRITE_CONCURRENCY = 16;
 const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
 
 export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; tableName: string }): Store {
   const { client, tableName: TableName } = options;
@@ -62,12 +66,30 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     (error instanceof TransactionCanceledException &&
       (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed'));
 
+  /** Unconditional puts, 25 to a request, unprocessed items sent again with backoff. */
+  async function batchPut(items: Record<string, unknown>[]): Promise<void> {
+    const chunks: Record<string, unknown>[][] = [];
+    for (let i = 0; i < items.length; i += BATCH_WRITE_LIMIT)
+      chunks.push(items.slice(i, i + BATCH_WRITE_LIMIT));
+    await mapWithConcurrency(chunks, WRITE_CONCURRENCY, async (chunk) => {
+      let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0)
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        const out: BatchWriteCommandOutput = await client.send(
+          new BatchWriteCommand({ RequestItems: { [TableName]: pending } }),
+        );
+        pending = (out.UnprocessedItems?.[TableName] ?? []) as typeof pending;
+      }
+    });
+  }
+
   async function getItem(key: { pk: string; sk: string }) {
     const { Item } = await client.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }));
     return Item;
   }
 
-  return {
+  const store: Store = {
     async putWorkflowVersion(definition, meta) {
       const version = meta.expectedVersion + 1;
       const existing = meta.expectedVersion === 0 ? undefined : await getItem(workflowHeadKey(definition.id));
@@ -145,7 +167,11 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       return item && runFromItem(item);
     },
 
-    async putInstances(instances) {
+    async putInstances(instances, options = {}) {
+      if (options.fresh) {
+        await batchPut(instances.map(instanceToItem));
+        return;
+      }
       await mapWithConcurrency(instances, WRITE_CONCURRENCY, async (instance) => {
         try {
           await client.send(
@@ -259,34 +285,25 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       return { ...instance, ...patch, revision: instance.revision + 1 };
     },
 
-    async recordUpstreamOutcome(downstreamId, upstreamId, outcome, effect, dueAt) {
+    async recordUpstreamOutcome(downstreamId, upstreamId, outcome, effect) {
       const parsed = parseInstanceId(downstreamId);
       if (!parsed) return undefined;
-      const due = dueIndexKeys(downstreamId, dueAt) ?? {};
-      const dueNames = Object.keys(due);
       try {
         const out = await client.send(
           new UpdateCommand({
             TableName,
             Key: instanceKey(parsed.runId, parsed.taskId),
             UpdateExpression:
-              'SET upstreamOutcomes.#upstream = :outcome, dueAt = :due, #revision = #revision + :one' +
-              dueNames.map((_name, i) => `, #d${i} = :d${i}`).join('') +
+              'SET upstreamOutcomes.#upstream = :outcome, #revision = #revision + :one' +
               ' ADD waitingUpstreams :minus, blockingUpstreams :blocking, unmetUpstreams :unmet',
             ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(upstreamOutcomes.#upstream)',
-            ExpressionAttributeNames: {
-              '#upstream': upstreamId,
-              '#revision': 'revision',
-              ...Object.fromEntries(dueNames.map((name, i) => [`#d${i}`, name])),
-            },
+            ExpressionAttributeNames: { '#upstream': upstreamId, '#revision': 'revision' },
             ExpressionAttributeValues: {
               ':outcome': outcome,
-              ':due': dueAt,
               ':one': 1,
               ':minus': -1,
               ':blocking': effect.blocking,
               ':unmet': effect.unmet,
-              ...Object.fromEntries(dueNames.map((name, i) => [`:d${i}`, due[name]])),
             },
             ReturnValues: 'ALL_NEW',
           }),
@@ -393,7 +410,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
           Limit: limit,
         }),
       );
-      return (out.Items ?? []).map(instanceFromItem);
+      return instancesInOrder((out.Items ?? []).map((row) => idOfIndexKey(row[index.sk])));
     },
 
     async getResourceGroup(name) {
@@ -428,13 +445,12 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
           TableName,
           IndexName: index.name,
           KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': index.pk, '#id': 'id' },
+          ExpressionAttributeNames: { '#pk': index.pk },
           ExpressionAttributeValues: { ':pk': slotWaitPartition(group) },
-          ProjectionExpression: '#id',
           Limit: limit,
         }),
       );
-      return (out.Items ?? []).map((item) => String(item.id));
+      return (out.Items ?? []).map((row) => idOfIndexKey(row[index.sk]));
     },
 
     async putDependent(upstreamId, dependentId) {
@@ -444,6 +460,53 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
           Item: { ...dependentKey(upstreamId, dependentId), kind: 'dependent', dependentId },
         }),
       );
+      const upstream = parseInstanceId(upstreamId);
+      if (!upstream) return;
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: instanceKey(upstream.runId, upstream.taskId),
+            UpdateExpression: 'SET hasExternalDependents = :true',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':true': true },
+          }),
+        );
+      } catch (error) {
+        // Not created yet: its run's creation reads the workflow's dependency marks instead.
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+
+    async putWorkflowDependency(workflowId, task, dependentWorkflow) {
+      await client.send(
+        new PutCommand({
+          TableName,
+          Item: {
+            ...workflowDependencyKey(workflowId, task, dependentWorkflow),
+            kind: 'workflowDependency',
+            task,
+          },
+        }),
+      );
+    },
+
+    async listDependedOnTasks(workflowId) {
+      const tasks = new Set<string>();
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out: QueryCommandOutput = await client.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': workflowDependencyKey(workflowId, '', '').pk },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of out.Items ?? []) tasks.add(String(item.task));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return tasks;
     },
 
     async listDependents(upstreamId) {
@@ -484,6 +547,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       return (item?.lines as string[] | undefined) ?? [];
     },
   };
+  return store;
 
   async function listByWorkflow(query: InstanceQuery, workflowId: string): Promise<Page<Instance>> {
     const index = INDEXES.instancesByWorkflow;
@@ -503,7 +567,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         ExclusiveStartKey: query.cursor ? decodeCursor<Record<string, unknown>>(query.cursor) : undefined,
       }),
     );
-    const items = (out.Items ?? []).map(instanceFromItem);
+    const items = await instancesInOrder((out.Items ?? []).map((row) => idOfIndexKey(row[index.sk])));
     return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
   }
 
@@ -519,9 +583,9 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     let cursor: DayCursor = query.cursor
       ? decodeCursor<DayCursor>(query.cursor)
       : { day: query.dataTimeTo.slice(0, 10), shards: Array(DAY_SHARDS).fill(0) };
-    const items: Instance[] = [];
-    while (items.length < query.limit && cursor.day >= firstDay) {
-      const wanted = query.limit - items.length;
+    const ids: string[] = [];
+    while (ids.length < query.limit && cursor.day >= firstDay) {
+      const wanted = query.limit - ids.length;
       const day = cursor.day;
       const reads = await Promise.all(
         cursor.shards.map(async (start, shard) => {
@@ -553,7 +617,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         .slice(0, wanted);
       const shards = [...cursor.shards];
       for (const { shard, row, last } of merged) {
-        items.push(instanceFromItem(row));
+        ids.push(idOfIndexKey(row[index.sk]));
         shards[shard] = last
           ? null
           : { pk: row.pk, sk: row.sk, [index.pk]: row[index.pk], [index.sk]: row[index.sk] };
@@ -563,7 +627,17 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         ? { day: previousDay(day), shards: Array(DAY_SHARDS).fill(0) }
         : { day, shards };
     }
+    const items = await instancesInOrder(ids);
     return cursor.day >= firstDay ? { items, cursor: encodeCursor(cursor) } : { items };
+  }
+
+  /** The instances of `ids`, read by key, in the order given (index pages are keys only). */
+  async function instancesInOrder(ids: string[]): Promise<Instance[]> {
+    const found = new Map((await store.getInstances(ids)).map((i) => [i.id, i]));
+    return ids.flatMap((id) => {
+      const instance = found.get(id);
+      return instance ? [instance] : [];
+    });
   }
 }
 
