@@ -74,7 +74,13 @@ async function heal(deps: EngineDeps, instance: Instance): Promise<HealAction> {
       return 'REDISPATCHED';
     }
     case 'WAITING_UPSTREAM': {
-      if (instance.waitingUpstreams > 0 || instance.blocked) {
+      if (instance.blocked) {
+        // Marked blocked, but its dependents may never have heard: report it (again).
+        await deps.store.patchInstance(instance, { dueAt: dueAfter(now, 0, deps.settings) });
+        await deps.completionQueue.send([{ instanceId: instance.id }]);
+        return 'RERESOLVED';
+      }
+      if (instance.waitingUpstreams > 0) {
         // Legitimately waiting for upstreams: nothing can be late until they report.
         await deps.store.patchInstance(instance, { dueAt: undefined });
         return 'CLEARED';

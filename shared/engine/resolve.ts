@@ -9,6 +9,7 @@ import { deriveRunStatus } from '../model/run.ts';
 import type { EdgeCondition } from '../model/workflow.ts';
 import type { EngineDeps } from './deps.ts';
 import { upstreamEffect, verdictOf } from './readiness.ts';
+import { dueAfter } from './timing.ts';
 
 type ResolveDeps = Pick<EngineDeps, 'store' | 'clock' | 'dispatchQueue' | 'completionQueue' | 'settings'>;
 
@@ -44,6 +45,12 @@ export async function resolveFinishedInstance(deps: ResolveDeps, finishedId: str
     for (const dependentId of await deps.store.listDependents(finished.id)) {
       await reportOutcome(deps, dependentId, finished.id, 'SUCCESS', outcome);
     }
+  }
+  if (outcome === 'BLOCKED' && finished.dueAt) {
+    // Reported: the reconciler need not report it again (a concurrent duplicate may have cleared it first).
+    await deps.store.patchInstance(finished, { dueAt: undefined }).catch((error: unknown) => {
+      if (!(error instanceof ConflictError)) throw error;
+    });
   }
   await closeRunIfDone(deps, finished.runId);
 }
@@ -89,7 +96,10 @@ export async function decide(deps: ResolveDeps, instance: Instance): Promise<voi
   if (verdict === 'RUN') {
     await deps.dispatchQueue.send([{ instanceId: instance.id }]);
   } else if (verdict === 'BLOCKED') {
-    if (instance.blocked || (await deps.store.markBlocked(instance, now))) {
+    // Only the call that marks it reports it: a redelivered report must not send it again
+    // (each level of a blocked region would double the messages). If this handler stops
+    // between the mark and the send, the mark's due time brings the reconciler.
+    if (await deps.store.markBlocked(instance, now, dueAfter(deps.clock.now(), 0, deps.settings))) {
       await deps.completionQueue.send([{ instanceId: instance.id }]);
     }
   } else if (verdict === 'SKIP') {

@@ -152,7 +152,17 @@ function graphFaults(definition: WorkflowDefinition): ErrorDetail[] {
     }
     seen.set(task.id, i);
   });
+  const pairs = new Set<string>();
   definition.edges.forEach((edge, i) => {
+    const pair = `${edge.from}→${edge.to}`;
+    if (pairs.has(pair)) {
+      faults.push({
+        path: `edges[${i}]`,
+        code: 'DUPLICATE_EDGE',
+        message: `a second edge ${pair}: one edge per pair of tasks`,
+      });
+    }
+    pairs.add(pair);
     for (const end of ['from', 'to'] as const) {
       if (!seen.has(edge[end])) {
         faults.push({ path: `edges[${i}].${end}`, code: 'UNKNOWN_TASK', message: `no task '${edge[end]}'` });

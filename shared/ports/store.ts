@@ -101,8 +101,11 @@ export type Store = {
     outcome: UpstreamOutcome,
     effect: UpstreamEffect,
   ): Promise<Instance | undefined>;
-  /** Marks a waiting instance blocked and takes it out of its run's unfinished count, once. */
-  markBlocked(instance: Instance, at: string): Promise<boolean>;
+  /**
+   * Marks a waiting instance blocked and takes it out of its run's unfinished count, once;
+   * `dueAt` stays until its resolution has reported it to its dependents.
+   */
+  markBlocked(instance: Instance, at: string, dueAt: string): Promise<boolean>;
   /** Sets the run's derived status when all its instances are finished or blocked. */
   closeRun(runId: string, status: Run['status'], at: string): Promise<void>;
   listInstances(query: InstanceQuery): Promise<Page<Instance>>;

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the '${…}' strings are Rondo templates, not JavaScript ones.
 // The core engine end to end on an embedded runtime of its own, with faults injected:
 // every queue message delivered twice, handlers crashed after their first write.
 import { createServer, type Server } from 'node:http';
@@ -203,7 +204,7 @@ describe('engine on the embedded runtime, every message delivered twice', () => 
       ({ name, event }) =>
         name === 'scripted' && (event as { instance: { id: string } }).instance.id === `${runId}.load`,
     );
-    expect((load?.event as { upstreamOutputs: unknown }).upstreamOutputs).toEqual({
+    expect((load?.event as { upstreamOutputs: unknown } | undefined)?.upstreamOutputs).toEqual({
       flaky: { task: 'flaky', attempt: 2 },
     });
   });
@@ -433,5 +434,90 @@ describe('executors, templates and logs', () => {
       (await api<{ error: { code: string } }>('POST', `/v1/callbacks/${token}`, { status: 'SUCCESS' })).body
         .error.code,
     ).toBe('INVALID_CALLBACK_TOKEN');
+  });
+});
+
+describe('condition tasks', () => {
+  const cases: [number, string, 'then' | 'else'][] = [
+    [150, 'eu', 'then'],
+    [50, 'eu', 'else'],
+    [150, 'us', 'else'],
+  ];
+  it.each(cases)(
+    'threshold %i in %s takes the %s branch and skips the other',
+    async (threshold, region, chosen) => {
+      const id = unique('choose');
+      await save({
+        id,
+        name: id,
+        parameters: [
+          { name: 'threshold', type: 'numeric', default: threshold },
+          { name: 'region', type: 'text', default: region },
+        ],
+        tasks: [
+          scripted('count', { outputs: { rows: 120 } }),
+          {
+            id: 'big',
+            type: 'condition',
+            config: { if: "outputs.count.rows < params.threshold and params.region in ['eu', 'uk']" },
+          },
+          { id: 'publish', type: 'noop' },
+          { id: 'hold', type: 'noop' },
+          { id: 'after-hold', type: 'noop' },
+        ],
+        edges: [
+          { from: 'count', to: 'big' },
+          { from: 'big', to: 'publish', branch: 'then' },
+          { from: 'big', to: 'hold', branch: 'else' },
+          { from: 'hold', to: 'after-hold' },
+        ],
+      });
+      const runId = await fire(id);
+      expect((await finishedRun(runId)).status).toBe('SUCCESS');
+      expect((await instance(runId, 'big')).outputs).toMatchObject({ branch: chosen });
+      const statuses = await Promise.all(
+        ['publish', 'hold', 'after-hold'].map(async (t) => (await instance(runId, t)).status),
+      );
+      expect(statuses).toEqual(
+        chosen === 'then' ? ['SUCCESS', 'SKIPPED', 'SKIPPED'] : ['SKIPPED', 'SUCCESS', 'SUCCESS'],
+      );
+    },
+  );
+
+  it('refuses, when saved, a condition that does not parse and edges without a known branch', async () => {
+    const id = unique('badcondition');
+    const { status, body } = await api<{ error: { details: { path: string; code: string }[] } }>(
+      'PUT',
+      `/v1/workflows/${id}`,
+      {
+        id,
+        name: id,
+        tasks: [
+          { id: 'c', type: 'condition', config: { if: 'params.x ==' } },
+          { id: 'a', type: 'noop' },
+        ],
+        edges: [{ from: 'c', to: 'a', branch: 'maybe' }],
+      },
+    );
+    expect(status).toBe(400);
+    expect(body.error.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'edges[0].branch', code: 'UNKNOWN_BRANCH' })]),
+    );
+    const second = await api<{ error: { details: { path: string; code: string }[] } }>(
+      'PUT',
+      `/v1/workflows/${id}`,
+      {
+        id,
+        name: id,
+        tasks: [
+          { id: 'c', type: 'condition', config: { if: 'params.x ==' } },
+          { id: 'a', type: 'noop' },
+        ],
+        edges: [{ from: 'c', to: 'a', branch: 'then' }],
+      },
+    );
+    expect(second.body.error.details).toEqual([
+      expect.objectContaining({ path: 'tasks[0].config.if', code: 'INVALID_EXPRESSION' }),
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the '${…}' strings are Rondo templates, not JavaScript ones.
 // The first end-to-end path: schedule → run and instance in DynamoDB → dispatch queue →
 // executor (a local Lambda function) → completion queue → visible through the API.
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';

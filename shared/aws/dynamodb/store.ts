@@ -315,7 +315,8 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       }
     },
 
-    async markBlocked(instance, at) {
+    async markBlocked(instance, at, dueAt) {
+      const due = dueIndexKeys(instance.id, dueAt) ?? {};
       try {
         await client.send(
           new TransactWriteCommand({
@@ -325,7 +326,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
                   TableName,
                   Key: instanceKey(instance.runId, instance.taskId),
                   UpdateExpression:
-                    'SET blocked = :true, blockedAt = :at, #revision = #revision + :one REMOVE dueAt, #gpk, #gsk',
+                    'SET blocked = :true, blockedAt = :at, dueAt = :due, #gpk = :gpk, #gsk = :gsk, #revision = #revision + :one',
                   ConditionExpression:
                     '#status = :waiting AND waitingUpstreams = :zero AND blockingUpstreams > :zero AND attribute_not_exists(blocked)',
                   ExpressionAttributeNames: {
@@ -337,6 +338,9 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
                   ExpressionAttributeValues: {
                     ':true': true,
                     ':at': at,
+                    ':due': dueAt,
+                    ':gpk': due[INDEXES.dueInstances.pk],
+                    ':gsk': due[INDEXES.dueInstances.sk],
                     ':one': 1,
                     ':waiting': 'WAITING_UPSTREAM',
                     ':zero': 0,

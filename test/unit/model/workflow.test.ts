@@ -96,4 +96,12 @@ describe('workflow definitions', () => {
       expect.arrayContaining(['parameters[0].default', 'tasks[0].timeoutSeconds', 'tasks[1].timeoutSeconds']),
     );
   });
+
+  it('rejects a second edge between the same two tasks', () => {
+    const result = faultsOf({
+      ...base,
+      edges: [...base.edges, { from: 'extract', to: 'load', condition: 'ALWAYS' }],
+    });
+    expect(result.details).toEqual([expect.objectContaining({ path: 'edges[1]', code: 'DUPLICATE_EDGE' })]);
+  });
 });

@@ -1,0 +1,464 @@
+// An in-memory Store for tests of the engine: the port's contract with the same conditional
+// semantics as the DynamoDB adapter (shared/aws/dynamodb/store.ts), write for write. Every
+// method reads and writes its state in one synchronous step, so a call is atomic as one
+// DynamoDB update or transaction is; handlers interleave only between calls. Values are
+// deep-copied in and out: a caller never holds a reference into the stored state.
+import { createHash } from 'node:crypto';
+import { LOG_CHUNK_BYTES, LOG_LINES_PER_CHUNK } from '#shared/aws/dynamodb/misc-items.ts';
+import { ConflictError, ResourceGroupFullError } from '#shared/errors.ts';
+import type { EventInstance } from '#shared/model/event-instance.ts';
+import { parseInstanceId } from '#shared/model/ids.ts';
+import { FINISHED_STATUSES, type Instance } from '#shared/model/instance.ts';
+import { finishedCounterOf, type Run } from '#shared/model/run.ts';
+import {
+  DUE_SHARDS,
+  type Page,
+  type ResourceGroup,
+  type Store,
+  type StoredWorkflow,
+} from '#shared/ports/store.ts';
+import { decodeCursor, encodeCursor } from '#shared/util/cursor.ts';
+
+/** Attributes the adapter keeps next to an instance that the Instance type does not name. */
+export type InstanceRecord = {
+  instance: Instance;
+  /** Set by markBlocked (the adapter's `blockedAt` attribute). */
+  blockedAt?: string;
+  /** The slot-wait index entry (WAITING_EXECUTION instances waiting for a slot). */
+  slotWait?: { group: string; since: string };
+};
+
+/** A resource-group item: both attributes absent until written, as in the table. */
+export type ResourceGroupRecord = { limit?: number; running?: number };
+
+export type MemoryStoreDump = {
+  workflows: Record<string, StoredWorkflow>;
+  workflowVersions: Record<string, StoredWorkflow[]>;
+  runs: Record<string, Run>;
+  instances: Record<string, InstanceRecord>;
+  resourceGroups: Record<string, ResourceGroupRecord>;
+  dependents: Record<string, string[]>;
+  /** Workflow → `<task>#<dependent workflow>` marks. */
+  workflowDependencies: Record<string, string[]>;
+  logChunks: Record<string, string[]>;
+  events: Record<string, EventInstance>;
+};
+
+export type MemoryStore = Store & {
+  /** A deep copy of everything stored, for assertions and failure messages. */
+  dump(): MemoryStoreDump;
+};
+
+/** The batch-get size of the adapter (BatchGetItem refuses duplicate keys within one batch). */
+const BATCH_GET_LIMIT = 100;
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** Applies a patch as the adapter's update does: an `undefined` field is removed. */
+function applyPatch<T extends object>(target: T, patch: object): T {
+  const next: Record<string, unknown> = { ...(target as Record<string, unknown>) };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) delete next[field];
+    else next[field] = copy(value);
+  }
+  return next as T;
+}
+
+/** The due-index shard of an instance, computed as the adapter does (md5 of the id). */
+function dueShardOf(instanceId: string): number {
+  return createHash('md5').update(instanceId).digest().readUInt16BE(0) % DUE_SHARDS;
+}
+
+const instanceSortKey = (instance: Instance) => `${instance.dataTime}#${instance.id}`;
+
+export type MemoryStoreOptions = {
+  /**
+   * Latency of each call, in microtask turns before it acts and again before it answers
+   * (0 by default): with a seeded generator, concurrent handlers interleave differently
+   * from one call to the next, as they do against a real table.
+   */
+  latency?: () => number;
+};
+
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const store = createAtomicStore();
+  const latency = options.latency;
+  if (!latency) return store;
+  const delayed: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(store)) {
+    const call = method as (...args: unknown[]) => unknown;
+    delayed[name] =
+      name === 'dump'
+        ? call
+        : async (...args: unknown[]) => {
+            await pause(latency());
+            const result = await call(...args);
+            await pause(latency());
+            return result;
+          };
+  }
+  return delayed as MemoryStore;
+}
+
+async function pause(turns: number): Promise<void> {
+  for (let i = 0; i < turns; i++) await Promise.resolve();
+}
+
+/** Each method acts in one synchronous step (no await inside), so each call is atomic. */
+function createAtomicStore(): MemoryStore {
+  const workflows = new Map<string, StoredWorkflow>();
+  const workflowVersions = new Map<string, Map<number, StoredWorkflow>>();
+  const runs = new Map<string, Run>();
+  const instances = new Map<string, InstanceRecord>();
+  const groups = new Map<string, ResourceGroupRecord>();
+  const dependents = new Map<string, Set<string>>();
+  const logChunks = new Map<string, string[]>();
+  const events = new Map<string, EventInstance>();
+  /** Workflow → (`<task>#<dependent workflow>` → task), as the WFDEP# items. */
+  const workflowDependencies = new Map<string, Map<string, string>>();
+
+  const conflict = (instance: Instance) =>
+    new ConflictError(`instance '${instance.id}' changed since revision ${instance.revision}`);
+
+  /** The stored record if it is still the instance as read (revision and status), else undefined. */
+  function current(instance: Instance): InstanceRecord | undefined {
+    const record = instances.get(instance.id);
+    if (!record) return undefined;
+    const stored = record.instance;
+    return stored.revision === instance.revision && stored.status === instance.status ? record : undefined;
+  }
+
+  /** The adapter's run-counter update: ADD on the run item (no condition). */
+  type RunCounter = 'unfinished' | 'failed' | 'terminated' | 'blocked';
+  function addToRun(runId: string, deltas: Partial<Record<RunCounter, number>>) {
+    const run = runs.get(runId);
+    // DynamoDB's ADD would create a bare item for a missing run; no engine path writes
+    // counters of a run it did not read, so a missing run is left missing here.
+    if (!run) return;
+    for (const [counter, delta] of Object.entries(deltas) as [RunCounter, number][]) {
+      run[counter] = (run[counter] ?? 0) + delta;
+    }
+  }
+
+  const logKey = (runId: string, taskId: string, attempt: number, stream: string, chunk: number) =>
+    `${runId}#${taskId}#${attempt}#${stream}#${chunk}`;
+
+  return {
+    async putWorkflowVersion(definition, meta) {
+      const version = meta.expectedVersion + 1;
+      const head = workflows.get(definition.id);
+      const versions = workflowVersions.get(definition.id) ?? new Map<number, StoredWorkflow>();
+      const headOk = meta.expectedVersion === 0 ? head === undefined : head?.version === meta.expectedVersion;
+      if (versions.has(version) || !headOk) {
+        throw new ConflictError(`workflow '${definition.id}' changed since version ${meta.expectedVersion}`);
+      }
+      const stored: StoredWorkflow = {
+        definition: copy(definition),
+        version,
+        owner: meta.owner,
+        createdAt: (meta.expectedVersion === 0 ? undefined : head?.createdAt) ?? meta.at,
+        updatedAt: meta.at,
+      };
+      versions.set(version, copy(stored));
+      workflowVersions.set(definition.id, versions);
+      workflows.set(definition.id, copy(stored));
+      return copy(stored);
+    },
+
+    async getWorkflow(id) {
+      const stored = workflows.get(id);
+      return stored && copy(stored);
+    },
+
+    async getWorkflowVersion(id, version) {
+      const stored = workflowVersions.get(id)?.get(version);
+      return stored && copy(stored);
+    },
+
+    async createRun(run) {
+      if (runs.has(run.id)) return false;
+      runs.set(run.id, copy(run));
+      return true;
+    },
+
+    async getRun(id) {
+      const run = runs.get(id);
+      return run && copy(run);
+    },
+
+    async putInstances(list, options = {}) {
+      for (const instance of list) {
+        // `fresh`: unconditional batch puts (the run was just created, so none can exist).
+        if (options.fresh || !instances.has(instance.id)) {
+          instances.set(instance.id, { instance: applyPatch(copy(instance), {}) });
+        }
+      }
+    },
+
+    async getInstance(id) {
+      if (!parseInstanceId(id)) return undefined;
+      const record = instances.get(id);
+      return record && copy(record.instance);
+    },
+
+    async getInstances(ids) {
+      const valid = ids.filter((id) => parseInstanceId(id) !== undefined);
+      const found: Instance[] = [];
+      for (let i = 0; i < valid.length; i += BATCH_GET_LIMIT) {
+        const batch = valid.slice(i, i + BATCH_GET_LIMIT);
+        if (new Set(batch).size !== batch.length) {
+          // What BatchGetItem answers (a ValidationException), not a conditional failure.
+          throw new Error('ValidationException: Provided list of item keys contains duplicates');
+        }
+        for (const id of batch) {
+          const record = instances.get(id);
+          if (record) found.push(copy(record.instance));
+        }
+      }
+      return found;
+    },
+
+    async transitionInstance(instance, to, at, patch = {}, options = {}) {
+      const record = current(instance);
+      if (!record) throw conflict(instance);
+      const slot = options.slot;
+      const group = slot ? (groups.get(slot.group) ?? {}) : undefined;
+      if (slot?.change === 'acquire' && group) {
+        // 'attribute_not_exists(running) OR running < #limit': a missing limit compares false.
+        const free =
+          group.running === undefined || (group.limit !== undefined && group.running < group.limit);
+        if (!free) throw new ResourceGroupFullError(slot.group);
+      }
+      const stored = record.instance;
+      record.instance = applyPatch(stored, {
+        ...patch,
+        status: to,
+        transitions: [...stored.transitions, { status: to, at }],
+        revision: stored.revision + 1,
+      });
+      if (options.waitingForSlotSince) {
+        record.slotWait = { group: instance.resourceGroup, since: options.waitingForSlotSince };
+      } else if (instance.status === 'WAITING_EXECUTION') {
+        delete record.slotWait;
+      }
+      if (FINISHED_STATUSES.has(to) && !FINISHED_STATUSES.has(instance.status)) {
+        const counter = finishedCounterOf(to);
+        addToRun(instance.runId, counter ? { unfinished: -1, [counter]: 1 } : { unfinished: -1 });
+      }
+      if (slot && group) {
+        group.running = (group.running ?? 0) + (slot.change === 'acquire' ? 1 : -1);
+        groups.set(slot.group, group);
+      }
+      // The adapter answers the instance as read with the change applied.
+      return copy({
+        ...instance,
+        ...patch,
+        status: to,
+        transitions: [...instance.transitions, { status: to, at }],
+        revision: instance.revision + 1,
+      });
+    },
+
+    async patchInstance(instance, patch) {
+      const record = current(instance);
+      if (!record) throw conflict(instance);
+      record.instance = applyPatch(record.instance, { ...patch, revision: record.instance.revision + 1 });
+      return copy({ ...instance, ...patch, revision: instance.revision + 1 });
+    },
+
+    async recordUpstreamOutcome(downstreamId, upstreamId, outcome, effect) {
+      if (!parseInstanceId(downstreamId)) return undefined;
+      const record = instances.get(downstreamId);
+      // 'attribute_exists(pk) AND attribute_not_exists(upstreamOutcomes.#upstream)'
+      if (!record || Object.hasOwn(record.instance.upstreamOutcomes, upstreamId)) return undefined;
+      const stored = record.instance;
+      record.instance = {
+        ...stored,
+        upstreamOutcomes: { ...stored.upstreamOutcomes, [upstreamId]: outcome },
+        revision: stored.revision + 1,
+        waitingUpstreams: stored.waitingUpstreams - 1,
+        blockingUpstreams: stored.blockingUpstreams + effect.blocking,
+        unmetUpstreams: stored.unmetUpstreams + effect.unmet,
+      };
+      return copy(record.instance);
+    },
+
+    async markBlocked(instance, at, dueAt) {
+      const record = instances.get(instance.id);
+      const stored = record?.instance;
+      // No revision guard: '#status = :waiting AND waitingUpstreams = :zero AND
+      // blockingUpstreams > :zero AND attribute_not_exists(blocked)'.
+      if (
+        !record ||
+        !stored ||
+        stored.status !== 'WAITING_UPSTREAM' ||
+        stored.waitingUpstreams !== 0 ||
+        !(stored.blockingUpstreams > 0) ||
+        stored.blocked !== undefined
+      ) {
+        return false;
+      }
+      record.instance = applyPatch(stored, {
+        blocked: true,
+        revision: stored.revision + 1,
+        dueAt,
+      });
+      record.blockedAt = at;
+      addToRun(instance.runId, { unfinished: -1, blocked: 1 });
+      return true;
+    },
+
+    async closeRun(runId, status, at) {
+      const run = runs.get(runId);
+      if (run?.status !== 'RUNNING' || run.unfinished !== 0) return;
+      run.status = status;
+      run.endTime = at;
+    },
+
+    async listInstances(query) {
+      const from = query.dataTimeFrom;
+      const to = `${query.dataTimeTo}#\uffff`;
+      const after = query.cursor ? decodeCursor<string>(query.cursor) : undefined;
+      const matching = [...instances.values()]
+        .map((r) => r.instance)
+        .filter((i) => query.workflowId === undefined || i.workflowId === query.workflowId)
+        .filter((i) => {
+          const key = instanceSortKey(i);
+          return key >= from && key <= to && (after === undefined || key < after);
+        })
+        .sort((a, b) => instanceSortKey(b).localeCompare(instanceSortKey(a)));
+      const items = matching.slice(0, query.limit).map(copy);
+      const last = items.at(-1);
+      const page: Page<Instance> = { items };
+      if (matching.length > query.limit && last) page.cursor = encodeCursor(instanceSortKey(last));
+      return page;
+    },
+
+    async listDueInstances(now, shard, limit) {
+      const bound = `${now}#\uffff`;
+      return [...instances.values()]
+        .map((r) => r.instance)
+        .filter((i) => i.dueAt !== undefined && dueShardOf(i.id) === shard)
+        .map((i) => ({ i, key: `${i.dueAt}#${i.id}` }))
+        .filter(({ key }) => key < bound)
+        .sort((a, b) => a.key.localeCompare(b.key))
+        .slice(0, limit)
+        .map(({ i }) => copy(i));
+    },
+
+    async getResourceGroup(name) {
+      const group = groups.get(name);
+      if (!group) return undefined;
+      const read: ResourceGroup = {
+        name,
+        limit: group.limit ?? Number.POSITIVE_INFINITY,
+        running: group.running ?? 0,
+      };
+      return read;
+    },
+
+    async putResourceGroup(name, limit) {
+      const group = groups.get(name) ?? {};
+      group.limit = limit;
+      groups.set(name, group);
+      return { name, limit, running: group.running ?? 0 };
+    },
+
+    async listWaitingForSlot(group, limit) {
+      return [...instances.values()]
+        .flatMap((r) =>
+          r.slotWait?.group === group
+            ? [{ id: r.instance.id, key: `${r.slotWait.since}#${r.instance.id}` }]
+            : [],
+        )
+        .sort((a, b) => a.key.localeCompare(b.key))
+        .slice(0, limit)
+        .map((w) => w.id);
+    },
+
+    async putDependent(upstreamId, dependentId) {
+      const set = dependents.get(upstreamId) ?? new Set<string>();
+      set.add(dependentId);
+      dependents.set(upstreamId, set);
+      // Flags the upstream if it exists ('attribute_exists(pk)'), without a revision change.
+      const upstream = parseInstanceId(upstreamId) ? instances.get(upstreamId) : undefined;
+      if (upstream) upstream.instance = { ...upstream.instance, hasExternalDependents: true };
+    },
+
+    async putWorkflowDependency(workflowId, task, dependentWorkflow) {
+      const marks = workflowDependencies.get(workflowId) ?? new Map<string, string>();
+      marks.set(`${task}#${dependentWorkflow}`, task);
+      workflowDependencies.set(workflowId, marks);
+    },
+
+    async listDependedOnTasks(workflowId) {
+      return new Set(workflowDependencies.get(workflowId)?.values() ?? []);
+    },
+
+    async listDependents(upstreamId) {
+      // Sorted as the query answers them (by sort key, the dependent's id).
+      return [...(dependents.get(upstreamId) ?? [])].sort();
+    },
+
+    async putAttemptLogs(instance, attempt, stream, text) {
+      const chunks = chunkLines(text);
+      chunks.forEach((lines, i) => {
+        logChunks.set(logKey(instance.runId, instance.taskId, attempt, stream, i), copy(lines));
+      });
+      return { lines: chunks.reduce((n, c) => n + c.length, 0), chunks: chunks.length };
+    },
+
+    async getAttemptLogChunk(instanceId, attempt, stream, chunk) {
+      const parsed = parseInstanceId(instanceId);
+      if (!parsed) return [];
+      return copy(logChunks.get(logKey(parsed.runId, parsed.taskId, attempt, stream, chunk)) ?? []);
+    },
+
+    async putEventInstance(event) {
+      if (events.has(event.id)) return false;
+      events.set(event.id, copy(event));
+      return true;
+    },
+
+    dump() {
+      return copy({
+        workflows: Object.fromEntries(workflows),
+        workflowVersions: Object.fromEntries(
+          [...workflowVersions].map(([id, versions]) => [
+            id,
+            [...versions.values()].sort((a, b) => a.version - b.version),
+          ]),
+        ),
+        runs: Object.fromEntries(runs),
+        instances: Object.fromEntries(instances),
+        resourceGroups: Object.fromEntries(groups),
+        dependents: Object.fromEntries([...dependents].map(([id, set]) => [id, [...set].sort()])),
+        workflowDependencies: Object.fromEntries(
+          [...workflowDependencies].map(([id, marks]) => [id, [...marks.keys()].sort()]),
+        ),
+        logChunks: Object.fromEntries(logChunks),
+        events: Object.fromEntries(events),
+      });
+    },
+  };
+}
+
+/** The adapter's chunking: at most LOG_LINES_PER_CHUNK lines and about LOG_CHUNK_BYTES a chunk. */
+function chunkLines(text: string): string[][] {
+  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const line of lines) {
+    const size = Buffer.byteLength(line) + 1;
+    if (current.length >= LOG_LINES_PER_CHUNK || (current.length > 0 && bytes + size > LOG_CHUNK_BYTES)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(size > LOG_CHUNK_BYTES ? `${line.slice(0, LOG_CHUNK_BYTES / 4)}… [line truncated]` : line);
+    bytes += Math.min(size, LOG_CHUNK_BYTES / 4);
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
