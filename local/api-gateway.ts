@@ -3,10 +3,10 @@
 // identity is the development identity, or the user named by `X-Rondo-User` (local only:
 // API Gateway in AWS takes identity from IAM or JWT and the handler never reads the header).
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { LOCAL_ACCOUNT } from './constants.ts';
+import { close, listen, readBody } from './http-server.ts';
 import type { LocalLambdaService } from './lambda-service.ts';
 
 export const LOCAL_USER_HEADER = 'x-rondo-user';
@@ -88,28 +88,18 @@ export class LocalApiGateway {
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
-    const server = createServer((req, res) => {
-      void this.#serve(req, res);
-    });
-    this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, resolve);
-    });
-    return (server.address() as AddressInfo).port;
+    const started = await listen((req, res) => this.#serve(req, res), port, host);
+    this.#server = started.server;
+    return started.port;
   }
 
-  async close(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return close(this.#server);
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.#options.fallback?.(req, res)) return;
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = await readBody(req);
     const userHeader = req.headers[LOCAL_USER_HEADER];
     const user = (typeof userHeader === 'string' && userHeader.trim()) || this.#options.developmentIdentity;
     const event = toHttpApiEvent(
@@ -119,7 +109,7 @@ export class LocalApiGateway {
         headers: req.headers,
         remoteAddress: req.socket.remoteAddress,
       },
-      Buffer.concat(chunks),
+      body,
       user,
     );
     try {

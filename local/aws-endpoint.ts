@@ -2,8 +2,8 @@
 // (Step Functions, EventBridge, EventBridge Scheduler, Lambda). Handlers reach it through
 // the SDK's AWS_ENDPOINT_URL_<SERVICE> variables and speak the real wire protocols:
 // awsJson (X-Amz-Target) and restJson (method + path).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { close, listen, readBody } from './http-server.ts';
 
 /** A service error as AWS returns it: its type name and HTTP status. */
 export class AwsServiceError extends Error {
@@ -50,25 +50,17 @@ export class AwsEndpoint {
   }
 
   async listen(port = 0): Promise<string> {
-    const server = createServer((req, res) => {
-      void this.#serve(req, res);
-    });
-    this.#server = server;
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const started = await listen((req, res) => this.#serve(req, res), port);
+    this.#server = started.server;
+    return `http://127.0.0.1:${started.port}`;
   }
 
-  async close(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return close(this.#server);
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
+    const body = await readBody(req);
     const target = req.headers['x-amz-target'];
     try {
       if (typeof target === 'string') {

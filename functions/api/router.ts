@@ -34,7 +34,10 @@ export function createApiRouter(
     const attempt = Number(params.attempt);
     return json(200, await readAttemptLog(deps, params.id ?? '', attempt, query.stream, query.page));
   });
-  app.get('/runs/:id', async ({ params }) => json(200, await getRun(deps, params.id ?? '')));
+  app.get('/runs/:id', async ({ req, params }) => {
+    const cursor = new URL(req.url).searchParams.get('instancesCursor') ?? undefined;
+    return json(200, await getRun(deps, params.id ?? '', cursor));
+  });
   app.get('/workflows/:id', async ({ params }) => json(200, await getWorkflow(deps, params.id ?? '')));
 
   app.put('/workflows/:id', async ({ req, params, event }) => {

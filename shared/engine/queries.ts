@@ -44,10 +44,18 @@ export async function getInstance(deps: Pick<EngineDeps, 'store'>, id: string): 
   return instance;
 }
 
-export async function getRun(deps: Pick<EngineDeps, 'store'>, id: string): Promise<Run> {
+/** Instances included in a run read; a larger run pages on with `instancesCursor`. */
+export const RUN_INSTANCES_PAGE = 500;
+
+export async function getRun(
+  deps: Pick<EngineDeps, 'store'>,
+  id: string,
+  instancesCursor?: string,
+): Promise<Run & { instances: Instance[]; instancesCursor?: string }> {
   const run = await deps.store.getRun(id);
   if (!run) throw new NotFoundError('run', id);
-  return run;
+  const page = await deps.store.listRunInstances(id, RUN_INSTANCES_PAGE, instancesCursor);
+  return { ...run, instances: page.items, ...(page.cursor ? { instancesCursor: page.cursor } : {}) };
 }
 
 export async function getWorkflow(deps: Pick<EngineDeps, 'store'>, id: string): Promise<StoredWorkflow> {

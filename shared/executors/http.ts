@@ -1,8 +1,8 @@
 // The `http` executor: one HTTP request per attempt; the response status decides success, and
 // the status, headers and body (parsed when JSON) become the attempt's outputs.
 import { z } from 'zod';
-import { issuePath } from '../model/workflow.ts';
 import type { AttemptLogs, AttemptResult, Executor } from '../ports/executor.ts';
+import { invalidConfig } from './invalid-config.ts';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 
@@ -46,14 +46,7 @@ export function createHttpExecutor(options: { fetch?: typeof fetch; maxBodyBytes
   return {
     async execute({ config: rawConfig, signal }) {
       const parsed = httpTaskConfigSchema.safeParse(rawConfig);
-      if (!parsed.success) {
-        const faults = parsed.error.issues.map((i) => `config.${issuePath(i.path)}: ${i.message}`);
-        return {
-          status: 'FAILED',
-          error: { code: 'INVALID_TASK_CONFIG', message: faults.join('; ') },
-          metrics: {},
-        };
-      }
+      if (!parsed.success) return invalidConfig(parsed.error);
       const config = parsed.data;
       const request = buildRequest(config);
       const log = [`> ${config.method} ${config.url}`, ...headerLines('>', request.headers), '>'];

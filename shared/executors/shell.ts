@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import { issuePath } from '../model/workflow.ts';
 import type { AttemptLogs, AttemptResult, Executor } from '../ports/executor.ts';
+import { invalidConfig } from './invalid-config.ts';
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 /** The core never passes its own environment on: a command sees only what the caller chose. */
@@ -34,14 +34,7 @@ export function createShellExecutor(
   return {
     async execute({ instance, attempt, config: rawConfig, signal }) {
       const parsed = shellTaskConfigSchema.safeParse(rawConfig);
-      if (!parsed.success) {
-        const faults = parsed.error.issues.map((i) => `config.${issuePath(i.path)}: ${i.message}`);
-        return {
-          status: 'FAILED',
-          error: { code: 'INVALID_TASK_CONFIG', message: faults.join('; ') },
-          metrics: {},
-        };
-      }
+      if (!parsed.success) return invalidConfig(parsed.error);
       const config = parsed.data;
       if (signal.aborted) {
         return {

@@ -69,6 +69,8 @@ export type Store = {
   /** Creates the run unless it exists; answers whether this call created it. */
   createRun(run: Run): Promise<boolean>;
   getRun(id: string): Promise<Run | undefined>;
+  /** The instances of one run, in task-id order, a page at a time. */
+  listRunInstances(runId: string, limit: number, cursor?: string): Promise<Page<Instance>>;
   /**
    * Creates each instance unless it exists already (a redelivered creation leaves them be).
    * `fresh`: the run was created by this very call, so none can exist and the writes may be batched.

@@ -70,6 +70,13 @@ describe('embedded runtime, first path', () => {
       return body.status === 'SUCCESS' ? body : undefined;
     });
     expect(run.unfinished).toBe(0);
+    const { body: read } = await api<{ instances: { id: string; status: string }[] }>(
+      'GET',
+      `/v1/runs/${first.runId}`,
+    );
+    expect(read.instances).toEqual([
+      expect.objectContaining({ id: `${first.runId}.only`, status: 'SUCCESS' }),
+    ]);
     const { body } = await api<Page>(`GET`, `/v1/instances?workflowId=${id}`);
     expect(body.items).toHaveLength(1);
     expect(body.items[0]?.accumulatedRuns).toBe(1);

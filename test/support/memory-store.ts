@@ -4,7 +4,6 @@
 // DynamoDB update or transaction is; handlers interleave only between calls. Values are
 // deep-copied in and out: a caller never holds a reference into the stored state.
 import { createHash } from 'node:crypto';
-import { LOG_CHUNK_BYTES, LOG_LINES_PER_CHUNK } from '#shared/aws/dynamodb/misc-items.ts';
 import { ConflictError, ResourceGroupFullError } from '#shared/errors.ts';
 import type { EventInstance } from '#shared/model/event-instance.ts';
 import { parseInstanceId } from '#shared/model/ids.ts';
@@ -18,6 +17,7 @@ import {
   type StoredWorkflow,
 } from '#shared/ports/store.ts';
 import { decodeCursor, encodeCursor } from '#shared/util/cursor.ts';
+import { chunkLines } from '#shared/util/log-chunks.ts';
 
 /** Attributes the adapter keeps next to an instance that the Instance type does not name. */
 export type InstanceRecord = {
@@ -179,6 +179,16 @@ function createAtomicStore(): MemoryStore {
       if (runs.has(run.id)) return false;
       runs.set(run.id, copy(run));
       return true;
+    },
+
+    async listRunInstances(runId, limit, cursor) {
+      const all = [...instances.values()]
+        .map((record) => record.instance)
+        .filter((instance) => instance.runId === runId)
+        .sort((a, b) => a.taskId.localeCompare(b.taskId));
+      const start = cursor ? Number(cursor) : 0;
+      const items = all.slice(start, start + limit).map((instance) => structuredClone(instance));
+      return start + limit < all.length ? { items, cursor: String(start + limit) } : { items };
     },
 
     async getRun(id) {
@@ -441,24 +451,4 @@ function createAtomicStore(): MemoryStore {
       });
     },
   };
-}
-
-/** The adapter's chunking: at most LOG_LINES_PER_CHUNK lines and about LOG_CHUNK_BYTES a chunk. */
-function chunkLines(text: string): string[][] {
-  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
-  const chunks: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  for (const line of lines) {
-    const size = Buffer.byteLength(line) + 1;
-    if (current.length >= LOG_LINES_PER_CHUNK || (current.length > 0 && bytes + size > LOG_CHUNK_BYTES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(size > LOG_CHUNK_BYTES ? `${line.slice(0, LOG_CHUNK_BYTES / 4)}… [line truncated]` : line);
-    bytes += Math.min(size, LOG_CHUNK_BYTES / 4);
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }

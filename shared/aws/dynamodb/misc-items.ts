@@ -21,10 +21,6 @@ export const logChunkKey = (
   sk: `L#${taskId}#${String(attempt).padStart(4, '0')}#${stream}#${String(chunk).padStart(5, '0')}`,
 });
 
-/** Lines per stored log chunk: 500 (one page of the log viewer), and at most ~350 KB. */
-export const LOG_LINES_PER_CHUNK = 500;
-export const LOG_CHUNK_BYTES = 350_000;
-
 /** Marks that a task of another workflow depends on `task` (read once per run of `workflowId`). */
 export const workflowDependencyKey = (workflowId: string, task: string, dependentWorkflow: string): Key => ({
   pk: `WFDEP#${workflowId}`,

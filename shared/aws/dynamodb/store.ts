@@ -29,6 +29,7 @@ import type {
 } from '../../ports/store.ts';
 import { mapWithConcurrency } from '../../util/concurrency.ts';
 import { decodeCursor, encodeCursor } from '../../util/cursor.ts';
+import { chunkLines } from '../../util/log-chunks.ts';
 import { eventInstanceToItem } from './event-items.ts';
 import {
   DAY_SHARDS,
@@ -42,14 +43,7 @@ import {
   slotWaitPartition,
   workflowPartition,
 } from './instance-items.ts';
-import {
-  dependentKey,
-  LOG_CHUNK_BYTES,
-  LOG_LINES_PER_CHUNK,
-  logChunkKey,
-  resourceGroupKey,
-  workflowDependencyKey,
-} from './misc-items.ts';
+import { dependentKey, logChunkKey, resourceGroupKey, workflowDependencyKey } from './misc-items.ts';
 import { runFromItem, runKey, runToItem } from './run-items.ts';
 import { INDEXES, idOfIndexKey } from './table.ts';
 import { workflowFromItem, workflowHeadKey, workflowVersionKey } from './workflow-items.ts';
@@ -65,6 +59,17 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     error instanceof ConditionalCheckFailedException ||
     (error instanceof TransactionCanceledException &&
       (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed'));
+
+  /** Creates the item unless its key exists; answers whether this call created it. */
+  async function putIfAbsent(Item: Record<string, unknown>): Promise<boolean> {
+    try {
+      await client.send(new PutCommand({ TableName, Item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
 
   /** Unconditional puts, 25 to a request, unprocessed items sent again with backoff. */
   async function batchPut(items: Record<string, unknown>[]): Promise<void> {
@@ -146,20 +151,22 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       return item && workflowFromItem(item);
     },
 
-    async createRun(run) {
-      try {
-        await client.send(
-          new PutCommand({
-            TableName,
-            Item: runToItem(run),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+    createRun(run) {
+      return putIfAbsent(runToItem(run));
+    },
+
+    async listRunInstances(runId, limit, cursor) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :instances)',
+          ExpressionAttributeValues: { ':pk': runKey(runId).pk, ':instances': 'I#' },
+          Limit: limit,
+          ExclusiveStartKey: cursor ? decodeCursor<Record<string, unknown>>(cursor) : undefined,
+        }),
+      );
+      const items = (out.Items ?? []).map(instanceFromItem);
+      return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
     },
 
     async getRun(id) {
@@ -172,19 +179,9 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         await batchPut(instances.map(instanceToItem));
         return;
       }
-      await mapWithConcurrency(instances, WRITE_CONCURRENCY, async (instance) => {
-        try {
-          await client.send(
-            new PutCommand({
-              TableName,
-              Item: instanceToItem(instance),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          );
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-        }
-      });
+      await mapWithConcurrency(instances, WRITE_CONCURRENCY, (instance) =>
+        putIfAbsent(instanceToItem(instance)),
+      );
     },
 
     async getInstance(id) {
@@ -382,20 +379,8 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       }
     },
 
-    async putEventInstance(event) {
-      try {
-        await client.send(
-          new PutCommand({
-            TableName,
-            Item: eventInstanceToItem(event),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+    putEventInstance(event) {
+      return putIfAbsent(eventInstanceToItem(event));
     },
 
     listInstances(query) {
@@ -702,26 +687,6 @@ function instanceUpdate(
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
-}
-
-/** Splits text into chunks of at most LOG_LINES_PER_CHUNK lines and about LOG_CHUNK_BYTES. */
-function chunkLines(text: string): string[][] {
-  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
-  const chunks: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  for (const line of lines) {
-    const size = Buffer.byteLength(line) + 1;
-    if (current.length >= LOG_LINES_PER_CHUNK || (current.length > 0 && bytes + size > LOG_CHUNK_BYTES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(size > LOG_CHUNK_BYTES ? `${line.slice(0, LOG_CHUNK_BYTES / 4)}… [line truncated]` : line);
-    bytes += Math.min(size, LOG_CHUNK_BYTES / 4);
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }
 
 function previousDay(day: string): string {

@@ -6,9 +6,8 @@ import type { EngineDeps } from '#shared/engine/deps.ts';
 import { createPeriodicRun } from '#shared/engine/runs.ts';
 import { noopExecutor } from '#shared/executors/noop.ts';
 import { instanceId, periodicRunId } from '#shared/model/ids.ts';
-import type { Instance, InstanceStatus } from '#shared/model/instance.ts';
-import type { RunStatus } from '#shared/model/run.ts';
-import { type EdgeCondition, parseWorkflowDefinition } from '#shared/model/workflow.ts';
+import type { Instance } from '#shared/model/instance.ts';
+import { parseWorkflowDefinition } from '#shared/model/workflow.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { AttemptResult, Executor } from '#shared/ports/executor.ts';
 import {
@@ -21,64 +20,21 @@ import {
   shuffle,
 } from '../../support/memory-queues.ts';
 import { createMemoryStore, type MemoryStore } from '../../support/memory-store.ts';
-
-// ---------------------------------------------------------------------------------------
-// Scenarios: a DAG of scripted tasks
-
-/** How a task's attempts go: that many failures before a success, or failures only. */
-type Script = { type: 'lambda' | 'noop'; failures: number | 'ALWAYS'; maxRetries: number };
-type EdgeSpec = { from: number; to: number; condition: EdgeCondition };
-type Dag = { tasks: Script[]; edges: EdgeSpec[] };
+import {
+  type Dag,
+  dagArb,
+  expectedRunStatus,
+  expectedStatus,
+  referenceModel,
+  type Script,
+  taskId,
+  workflowDefinitionOf,
+} from '../../support/reference-model.ts';
 
 const WORKFLOW_ID = 'prop';
 const PLANNED = '2026-03-01T02:30:00.000Z';
 const RUN_ID = periodicRunId(WORKFLOW_ID, PLANNED);
-const taskId = (index: number) => `t${String(index).padStart(3, '0')}`;
 const instanceOf = (index: number) => instanceId(RUN_ID, taskId(index));
-
-// ---------------------------------------------------------------------------------------
-// The reference model: one topological pass, straight from PRODUCT.md §3
-
-type RefOutcome = 'SUCCESS' | 'FAILED' | 'SKIPPED' | 'BLOCKED';
-type RefTask = { outcome: RefOutcome; attempts: number };
-
-function referenceModel(dag: Dag): RefTask[] {
-  const result: RefTask[] = [];
-  dag.tasks.forEach((script, index) => {
-    // Edges only go from lower to higher indexes: every upstream is decided already.
-    const upstream = dag.edges
-      .filter((e) => e.to === index)
-      .map((e) => ({ condition: e.condition, outcome: result[e.from]?.outcome }));
-    const met = (condition: EdgeCondition, outcome: RefOutcome | undefined) =>
-      condition === 'ALWAYS' ||
-      (condition === 'SUCCESS' && outcome === 'SUCCESS') ||
-      (condition === 'FAILURE' && outcome === 'FAILED');
-    let outcome: RefOutcome;
-    let attempts = 0;
-    if (upstream.some((u) => u.outcome === 'BLOCKED')) {
-      outcome = 'BLOCKED'; // waits behind a blocked upstream, whatever the edge
-    } else if (upstream.some((u) => u.condition === 'SUCCESS' && u.outcome === 'FAILED')) {
-      outcome = 'BLOCKED'; // a SUCCESS edge whose upstream failed: blocked, not failed
-    } else if (upstream.some((u) => !met(u.condition, u.outcome))) {
-      outcome = 'SKIPPED';
-    } else if (script.failures === 'ALWAYS' || script.failures > script.maxRetries) {
-      outcome = 'FAILED';
-      attempts = script.maxRetries + 1;
-    } else {
-      outcome = 'SUCCESS';
-      attempts = script.failures + 1;
-    }
-    result.push({ outcome, attempts });
-  });
-  return result;
-}
-
-const expectedStatus = (outcome: RefOutcome): InstanceStatus =>
-  outcome === 'BLOCKED' ? 'WAITING_UPSTREAM' : outcome;
-
-function expectedRunStatus(reference: RefTask[]): RunStatus {
-  return reference.every((t) => t.outcome === 'SUCCESS' || t.outcome === 'SKIPPED') ? 'SUCCESS' : 'FAILED';
-}
 
 // ---------------------------------------------------------------------------------------
 // Harness: the engine on the in-memory store and queues, with a fake clock
@@ -150,16 +106,13 @@ function createHarness(dag: Dag, latency: () => number = () => 0): Harness {
 }
 
 function definitionOf(dag: Dag) {
-  return parseWorkflowDefinition({
-    id: WORKFLOW_ID,
-    name: 'Property',
-    tasks: dag.tasks.map((script, index) => ({
-      id: taskId(index),
-      type: script.type,
-      retry: { maxRetries: script.maxRetries, intervalSeconds: 0 },
-    })),
-    edges: dag.edges.map((e) => ({ from: taskId(e.from), to: taskId(e.to), condition: e.condition })),
-  });
+  return parseWorkflowDefinition(
+    workflowDefinitionOf(dag, {
+      id: WORKFLOW_ID,
+      name: 'Property',
+      task: (script) => ({ type: script.type, retry: { maxRetries: script.maxRetries, intervalSeconds: 0 } }),
+    }),
+  );
 }
 
 /** Stores the workflow and creates its run; the run's dispatch messages are left pending. */
@@ -254,48 +207,6 @@ async function expectMatchesReference(harness: Harness, dag: Dag): Promise<void>
 
 // ---------------------------------------------------------------------------------------
 // Arbitraries
-
-const scriptArb: fc.Arbitrary<Script> = fc.record({
-  type: fc.constantFrom<Script['type']>('lambda', 'lambda', 'lambda', 'noop'),
-  failures: fc.oneof(
-    { weight: 4, arbitrary: fc.integer({ min: 0, max: 4 }) },
-    { weight: 1, arbitrary: fc.constant<'ALWAYS'>('ALWAYS') },
-  ),
-  maxRetries: fc.integer({ min: 0, max: 3 }),
-});
-
-const conditionArb = fc.constantFrom<EdgeCondition>('SUCCESS', 'FAILURE', 'ALWAYS');
-
-/**
- * Tasks 1..50, each naming up to 4 upstreams among the tasks before it (so the graph is
- * acyclic), with a random condition, at most one edge per pair. Upstreams are chosen
- * relative to each task, so the shrinker can drop tasks and edges independently.
- */
-const dagArb: fc.Arbitrary<Dag> = fc
-  .array(
-    fc.record({
-      script: scriptArb,
-      upstream: fc.array(fc.tuple(fc.nat(), conditionArb), { maxLength: 4 }),
-    }),
-    { minLength: 1, maxLength: 50, size: 'max' },
-  )
-  .map((generated) => {
-    const edges: EdgeSpec[] = [];
-    generated.forEach(({ upstream }, to) => {
-      const seen = new Set<number>();
-      for (const [pick, condition] of to === 0 ? [] : upstream) {
-        const from = pick % to;
-        if (seen.has(from)) continue;
-        seen.add(from);
-        edges.push({ from, to, condition });
-      }
-    });
-    // A noop always succeeds at once: its script says so.
-    const tasks = generated.map(({ script }) =>
-      script.type === 'noop' ? { ...script, failures: 0 } : script,
-    );
-    return { tasks, edges };
-  });
 
 const pumpArb: fc.Arbitrary<PumpSettings> = fc.record({
   seed: fc.integer(),
