@@ -5,6 +5,7 @@ import { instanceId, periodicRunId } from '../model/ids.ts';
 import type { EdgeRef, ExternalUpstream, Instance, RunType } from '../model/instance.ts';
 import type { Run } from '../model/run.ts';
 import type { WorkflowDefinition } from '../model/workflow.ts';
+import { resolveParameters } from '../params/parameters.ts';
 import { parseDataTimeOffset, shiftDataTime } from '../params/template.ts';
 import type { StoredWorkflow } from '../ports/store.ts';
 import { dataTimeFor } from '../scheduling/data-time.ts';
@@ -44,7 +45,8 @@ export async function createPeriodicRun(
     type: request.type,
     status: 'RUNNING',
     createdAt: now.toISOString(),
-    parameters: defaultParameters(definition),
+    // Workflow defaults; run and rerun overrides are later layers (rerun > run > default).
+    parameters: resolveParameters(definition.parameters, []),
     taskCount: definition.tasks.length,
     unfinished: definition.tasks.length,
     failed: 0,
@@ -65,12 +67,6 @@ export async function createPeriodicRun(
 }
 
 const timezoneOf = (definition: WorkflowDefinition) => definition.schedule?.timezone ?? 'UTC';
-
-function defaultParameters(definition: WorkflowDefinition): Record<string, unknown> {
-  return Object.fromEntries(
-    definition.parameters.flatMap((p) => (p.default === undefined ? [] : [[p.name, p.default]])),
-  );
-}
 
 export function buildInstances(
   run: Run,
