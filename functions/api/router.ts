@@ -5,6 +5,7 @@ import { completeCallback, heartbeatCallback } from '#shared/engine/callbacks.ts
 import type { EngineDeps } from '#shared/engine/deps.ts';
 import { getInstance, getRun, getWorkflow, listInstances, readAttemptLog } from '#shared/engine/queries.ts';
 import { setResourceGroupLimit } from '#shared/engine/resource-groups.ts';
+import { createOneTimeRun } from '#shared/engine/runs.ts';
 import { saveWorkflow } from '#shared/engine/workflows.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { callerOf } from './identity.ts';
@@ -14,6 +15,7 @@ import {
   instanceListQuerySchema,
   logQuerySchema,
   resourceGroupSchema,
+  runNowSchema,
 } from './schemas.ts';
 
 export function createApiRouter(
@@ -39,6 +41,17 @@ export function createApiRouter(
     return json(200, await getRun(deps, params.id ?? '', cursor));
   });
   app.get('/workflows/:id', async ({ params }) => json(200, await getWorkflow(deps, params.id ?? '')));
+
+  app.post('/workflows/:id/runs', async ({ req, params }) => {
+    const body = runNowSchema.parse(JSON.parse((await req.text()) || '{}'));
+    const { run } = await createOneTimeRun(deps, {
+      workflowId: params.id ?? '',
+      plannedTime: deps.clock.now().toISOString(),
+      ...(body.dataTime ? { dataTime: new Date(body.dataTime).toISOString() } : {}),
+      ...(body.parameters ? { parameters: body.parameters } : {}),
+    });
+    return json(201, run);
+  });
 
   app.put('/workflows/:id', async ({ req, params, event }) => {
     const body: unknown = JSON.parse((await req.text()) || 'null');

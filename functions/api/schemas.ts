@@ -22,3 +22,9 @@ export const callbackReportSchema = z.discriminatedUnion('status', [
 ]);
 
 export const resourceGroupSchema = z.strictObject({ limit: z.number().int().min(1).max(100_000) });
+
+/** `POST /v1/workflows/{id}/runs` (PRODUCT.md §6). */
+export const runNowSchema = z.strictObject({
+  dataTime: z.iso.datetime({ offset: true }).optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+});

@@ -16,12 +16,10 @@ import type { InstancePatch } from '../ports/store.ts';
 import { issueCallbackToken } from './callbacks.ts';
 import type { EngineDeps } from './deps.ts';
 import { resourceGroupLimit } from './resource-groups.ts';
+import { startChildRun } from './subworkflows.ts';
 import { dueAfter } from './timing.ts';
 
-type AttemptDeps = Pick<
-  EngineDeps,
-  'store' | 'clock' | 'executors' | 'completionQueue' | 'dispatchQueue' | 'retryRunner' | 'settings'
->;
+type AttemptDeps = EngineDeps;
 
 export type DispatchOutcome = 'STARTED' | 'QUEUED' | 'IGNORED';
 
@@ -144,6 +142,10 @@ async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> 
   }
   if (callback) {
     await handOutCallback(deps, instance, config, callback);
+    return;
+  }
+  if (instance.taskType === 'subworkflow') {
+    await startChildRun(deps, instance, config);
     return;
   }
   const result = await execute(deps, instance, attempt, config, upstreamOutputs);

@@ -7,6 +7,7 @@ import { DUE_SHARDS } from '../ports/store.ts';
 import { finishAttempt } from './attempts.ts';
 import type { EngineDeps } from './deps.ts';
 import { decide } from './resolve.ts';
+import { childResult, closedChildOf } from './subworkflows.ts';
 import { dueAfter } from './timing.ts';
 
 export type HealAction =
@@ -45,6 +46,14 @@ async function heal(deps: EngineDeps, instance: Instance): Promise<HealAction> {
   }
   switch (instance.status) {
     case 'RUNNING': {
+      if (instance.taskType === 'subworkflow') {
+        // The child closed but its report to this attempt was lost: finish with its result.
+        const child = await closedChildOf(deps, instance);
+        if (child) {
+          await finishAttempt(deps, instance, childResult(child));
+          return 'FAILED_LOST_ATTEMPT';
+        }
+      }
       const callback = instance.taskType === 'callback';
       await finishAttempt(deps, instance, {
         status: 'FAILED',

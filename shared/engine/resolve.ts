@@ -9,9 +9,10 @@ import { deriveRunStatus } from '../model/run.ts';
 import type { EdgeCondition } from '../model/workflow.ts';
 import type { EngineDeps } from './deps.ts';
 import { upstreamEffect, verdictOf } from './readiness.ts';
+import { finishParentOfChild } from './subworkflows.ts';
 import { dueAfter } from './timing.ts';
 
-type ResolveDeps = Pick<EngineDeps, 'store' | 'clock' | 'dispatchQueue' | 'completionQueue' | 'settings'>;
+type ResolveDeps = EngineDeps;
 
 /** The outcome an instance reports to its dependents, if it has one yet. */
 export function outcomeOf(instance: Instance): UpstreamOutcome | undefined {
@@ -55,13 +56,12 @@ export async function resolveFinishedInstance(deps: ResolveDeps, finishedId: str
   await closeRunIfDone(deps, finished.runId);
 }
 
-export async function closeRunIfDone(
-  deps: Pick<EngineDeps, 'store' | 'clock'>,
-  runId: string,
-): Promise<void> {
+export async function closeRunIfDone(deps: ResolveDeps, runId: string): Promise<void> {
   const run = await deps.store.getRun(runId);
-  if (run && run.status === 'RUNNING' && run.unfinished <= 0) {
-    await deps.store.closeRun(run.id, deriveRunStatus(run), deps.clock.now().toISOString());
+  if (run?.status !== 'RUNNING' || run.unfinished > 0) return;
+  const status = deriveRunStatus(run);
+  if ((await deps.store.closeRun(run.id, status, deps.clock.now().toISOString())) && run.parent) {
+    await finishParentOfChild(deps, { ...run, status });
   }
 }
 

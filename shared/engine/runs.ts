@@ -1,9 +1,9 @@
 // Creating a run and its instances. Ids are deterministic and every write is conditional,
 // so a duplicated schedule fire (or a crash half-way and a redelivery) creates nothing twice.
 import { NotFoundError } from '../errors.ts';
-import { instanceId, periodicRunId } from '../model/ids.ts';
+import { childRunId, instanceId, oneTimeRunId, periodicRunId } from '../model/ids.ts';
 import type { EdgeRef, ExternalUpstream, Instance, RunType } from '../model/instance.ts';
-import type { Run } from '../model/run.ts';
+import type { Run, RunParent } from '../model/run.ts';
 import type { WorkflowDefinition } from '../model/workflow.ts';
 import { resolveParameters } from '../params/parameters.ts';
 import { parseDataTimeOffset, shiftDataTime } from '../params/template.ts';
@@ -15,43 +15,73 @@ import { reportOutcome } from './resolve.ts';
 
 export type CreateRunRequest = {
   workflowId: string;
-  /** The time the schedule planned this run for (EventBridge Scheduler's scheduled time). */
+  /** The time the run was planned for: the schedule's fire time, or now for a run started by hand. */
   plannedTime: string;
   type: RunType;
+  /** The data time to process; by default the one a periodic run planned at `plannedTime` has. */
+  dataTime?: string;
+  /** Overrides of the workflow's parameter defaults. */
+  parameters?: Record<string, unknown>;
+  /** For a child run (a `subworkflow` task): the instance and attempt waiting for it. */
+  parent?: RunParent;
 };
 
-type CreateRunDeps = Pick<EngineDeps, 'store' | 'clock' | 'dispatchQueue' | 'completionQueue' | 'settings'>;
+type CreateRunDeps = EngineDeps;
 
-export async function createPeriodicRun(
+/** A periodic run: its id comes from (workflow, data time), so a duplicated fire creates nothing. */
+export function createPeriodicRun(
+  deps: CreateRunDeps,
+  request: Omit<CreateRunRequest, 'parent' | 'parameters'>,
+) {
+  return createRun(deps, request, (definition, dataTime) => periodicRunId(definition.id, dataTime));
+}
+
+/** A one-time run started by hand (run now, URL trigger): a new run each call. */
+export function createOneTimeRun(deps: CreateRunDeps, request: Omit<CreateRunRequest, 'type' | 'parent'>) {
+  return createRun(deps, { ...request, type: 'ONE_TIME' }, (definition) =>
+    oneTimeRunId(definition.id, deps.clock.now()),
+  );
+}
+
+/** A child run for one attempt of a `subworkflow` task: a duplicated start names the same run. */
+export function createChildRun(deps: CreateRunDeps, request: CreateRunRequest & { parent: RunParent }) {
+  return createRun(deps, request, (definition) =>
+    childRunId(definition.id, request.parent.instanceId, request.parent.attempt),
+  );
+}
+
+async function createRun(
   deps: CreateRunDeps,
   request: CreateRunRequest,
+  runIdOf: (definition: WorkflowDefinition, dataTime: string) => string,
 ): Promise<{ run: Run; created: boolean }> {
   const workflow = await deps.store.getWorkflow(request.workflowId);
   if (!workflow) throw new NotFoundError('workflow', request.workflowId);
   const { definition } = workflow;
   const schedule = definition.schedule;
-  const dataTime = dataTimeFor(
-    new Date(request.plannedTime),
-    schedule?.cycle ?? 'CRON',
-    timezoneOf(definition),
-  );
+  const dataTime = (
+    request.dataTime
+      ? new Date(request.dataTime)
+      : dataTimeFor(new Date(request.plannedTime), schedule?.cycle ?? 'CRON', timezoneOf(definition))
+  ).toISOString();
   const now = deps.clock.now();
   const run: Run = {
-    id: periodicRunId(definition.id, dataTime.toISOString()),
+    id: runIdOf(definition, dataTime),
     workflowId: definition.id,
     workflowVersion: workflow.version,
-    dataTime: dataTime.toISOString(),
+    dataTime,
     plannedTime: request.plannedTime,
     type: request.type,
     status: 'RUNNING',
     createdAt: now.toISOString(),
-    // Workflow defaults; run and rerun overrides are later layers (rerun > run > default).
-    parameters: resolveParameters(definition.parameters, []),
+    // Workflow defaults, then the run's overrides (a rerun's come later: rerun > run > default).
+    parameters: resolveParameters(definition.parameters, [request.parameters]),
     taskCount: definition.tasks.length,
     unfinished: definition.tasks.length,
     failed: 0,
     terminated: 0,
     blocked: 0,
+    ...(request.parent ? { parent: request.parent } : {}),
   };
   const created = await deps.store.createRun(run);
   const stored = created ? run : ((await deps.store.getRun(run.id)) ?? run);

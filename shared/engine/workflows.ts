@@ -6,6 +6,7 @@ import { ExpressionSyntaxError, parseExpression, referencedRoots } from '../expr
 import {
   conditionConfigSchema,
   parseWorkflowDefinition,
+  subworkflowConfigSchema,
   type WorkflowDefinition,
 } from '../model/workflow.ts';
 import { parseDataTimeOffset, templateFaults } from '../params/template.ts';
@@ -78,6 +79,16 @@ function validateReferences(definition: WorkflowDefinition): void {
   ]);
   definition.tasks.forEach((task, i) => {
     if (task.type === 'condition') faults.push(...conditionFaults(task.config, i, parameters, tasks));
+    if (task.type === 'subworkflow') {
+      const config = subworkflowConfigSchema.safeParse(task.config);
+      if (!config.success) {
+        const message = 'a subworkflow names the `workflow` to run, and optionally its `parameters`';
+        faults.push({ path: `tasks[${i}].config`, code: 'INVALID_TASK_CONFIG', message });
+      } else if (config.data.workflow === definition.id) {
+        const message = 'a workflow cannot run itself as a subworkflow';
+        faults.push({ path: `tasks[${i}].config.workflow`, code: 'RECURSIVE_SUBWORKFLOW', message });
+      }
+    }
   });
   if (faults.length > 0) {
     throw new ValidationError('The workflow references are not valid', faults, 'INVALID_WORKFLOW');

@@ -1,3 +1,5 @@
+import { createHash, randomBytes } from 'node:crypto';
+
 // Deterministic identifiers. A periodic run id is derived from (workflow, data time), so a
 // duplicated schedule fire names the same run; an instance id is its run id plus task id.
 
@@ -16,6 +18,17 @@ export function compactTime(iso: string): string {
 
 export function periodicRunId(workflowId: string, dataTime: string): string {
   return `${workflowId}.${compactTime(dataTime)}`;
+}
+
+/** A one-time run: `<workflow>.M<time><random>` (M for manual), sortable by start. */
+export function oneTimeRunId(workflowId: string, now: Date): string {
+  return `${workflowId}.M${compactTime(now.toISOString()).replace('Z', '')}${now.getUTCSeconds().toString().padStart(2, '0')}${randomBytes(3).toString('hex')}`;
+}
+
+/** A child run of one attempt of a subworkflow instance: the same attempt always names the same run. */
+export function childRunId(workflowId: string, parentInstanceId: string, attempt: number): string {
+  const digest = createHash('sha256').update(`${parentInstanceId}#${attempt}`).digest('hex').slice(0, 16);
+  return `${workflowId}.C${digest}`;
 }
 
 export function instanceId(runId: string, taskId: string): string {

@@ -2,6 +2,9 @@ import type { InstanceStatus, RunType } from './instance.ts';
 
 export type RunStatus = 'RUNNING' | 'SUCCESS' | 'FAILED' | 'TERMINATED';
 
+/** The `subworkflow` instance (and its attempt) that started a child run and waits for it. */
+export type RunParent = { runId: string; instanceId: string; attempt: number };
+
 export type Run = {
   id: string;
   workflowId: string;
@@ -21,6 +24,7 @@ export type Run = {
   /** Instances that ended FAILED or TERMINATED. */
   failed: number;
   terminated: number;
+  parent?: RunParent;
 };
 
 /** A run's status, derived from its instances' counters (PRODUCT.md §3). */

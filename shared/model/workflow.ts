@@ -79,6 +79,12 @@ export const conditionConfigSchema = z.union([
 ]);
 export type ConditionConfig = z.infer<typeof conditionConfigSchema>;
 
+/** A `subworkflow` task's config: the workflow to run as a child, and its parameters. */
+export const subworkflowConfigSchema = z.strictObject({
+  workflow: z.string().regex(WORKFLOW_ID_PATTERN),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+});
+
 /** The branches a condition task can choose. */
 export function branchesOf(config: ConditionConfig): string[] {
   return 'if' in config ? ['then', 'else'] : [...config.cases, 'default'];

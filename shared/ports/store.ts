@@ -108,8 +108,8 @@ export type Store = {
    * `dueAt` stays until its resolution has reported it to its dependents.
    */
   markBlocked(instance: Instance, at: string, dueAt: string): Promise<boolean>;
-  /** Sets the run's derived status when all its instances are finished or blocked. */
-  closeRun(runId: string, status: Run['status'], at: string): Promise<void>;
+  /** Sets the run's derived status when all its instances are finished or blocked; answers whether this call did. */
+  closeRun(runId: string, status: Run['status'], at: string): Promise<boolean>;
   listInstances(query: InstanceQuery): Promise<Page<Instance>>;
   /** Instances whose `dueAt` has passed, oldest first, from one shard of the due index. */
   listDueInstances(now: string, shard: number, limit: number): Promise<Instance[]>;

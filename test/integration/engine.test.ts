@@ -521,3 +521,105 @@ describe('condition tasks', () => {
     ]);
   });
 });
+
+describe('subworkflows and runs started by hand', () => {
+  it('runs a child run of another workflow with the same data time and succeeds or fails with it', async () => {
+    const child = unique('child');
+    const parent = unique('parent');
+    await save({
+      id: child,
+      name: child,
+      parameters: [{ name: 'mode', type: 'text', default: 'normal' }],
+      tasks: [
+        {
+          id: 'work',
+          type: 'shell',
+          config: {
+            command:
+              '[ "[DYNAMIC_PARAMS.mode]" = "break" ] && exit 3; echo "::output::{\\"mode\\":\\"[DYNAMIC_PARAMS.mode]\\"}"',
+          },
+          retry: { maxRetries: 0 },
+        },
+      ],
+    });
+    await save({
+      id: parent,
+      name: parent,
+      tasks: [
+        { id: 'ok', type: 'subworkflow', config: { workflow: child, parameters: { mode: 'fast' } } },
+        {
+          id: 'broken',
+          type: 'subworkflow',
+          config: { workflow: child, parameters: { mode: 'break' } },
+          retry: { maxRetries: 0 },
+        },
+      ],
+    });
+    const runId = await fire(parent);
+    expect((await finishedRun(runId)).status).toBe('FAILED');
+    const ok = await instance(runId, 'ok');
+    expect(ok.status).toBe('SUCCESS');
+    const childRunId = String(ok.outputs?.runId);
+    const { body: childRun } = await api<
+      Run & { dataTime: string; parent: { instanceId: string }; instances: Instance[] }
+    >('GET', `/v1/runs/${childRunId}`);
+    const { body: parentRun } = await api<{ dataTime: string }>('GET', `/v1/runs/${runId}`);
+    expect(childRun).toMatchObject({
+      status: 'SUCCESS',
+      dataTime: parentRun.dataTime,
+      parent: { instanceId: `${runId}.ok` },
+    });
+    expect(childRun.instances[0]?.outputs).toMatchObject({ mode: 'fast' });
+    const broken = await instance(runId, 'broken');
+    expect(broken).toMatchObject({ status: 'FAILED', error: { code: 'SUBWORKFLOW_FAILED' } });
+  });
+
+  it('starts a one-time run with a data time and parameter overrides, and refuses unknown parameters', async () => {
+    const id = unique('runnow');
+    await save({
+      id,
+      name: id,
+      parameters: [{ name: 'region', type: 'text', default: 'eu' }],
+      tasks: [
+        {
+          id: 'say',
+          type: 'shell',
+          config: { command: 'echo "::output::{\\"region\\":\\"[DYNAMIC_PARAMS.region]\\"}"' },
+        },
+      ],
+    });
+    const { status, body } = await api<Run & { type: string; dataTime: string }>(
+      'POST',
+      `/v1/workflows/${id}/runs`,
+      {
+        dataTime: '2026-02-01T00:00:00Z',
+        parameters: { region: 'us' },
+      },
+    );
+    expect(status).toBe(201);
+    expect(body).toMatchObject({
+      workflowId: id,
+      type: 'ONE_TIME',
+      dataTime: '2026-02-01T00:00:00.000Z',
+      status: 'RUNNING',
+    });
+    expect((await finishedRun(body.id)).status).toBe('SUCCESS');
+    expect((await instance(body.id, 'say')).outputs).toMatchObject({ region: 'us' });
+    const second = await api<Run>('POST', `/v1/workflows/${id}/runs`, {});
+    expect(second.status).toBe(201);
+    expect(second.body.id).not.toBe(body.id);
+    const refused = await api<{ error: { code: string; details: { path: string }[] } }>(
+      'POST',
+      `/v1/workflows/${id}/runs`,
+      {
+        parameters: { nope: 1 },
+      },
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({
+      code: 'INVALID_PARAMETERS',
+      details: [{ path: 'parameters.nope' }],
+    });
+    expect((await api('POST', '/v1/workflows/does-not-exist/runs', {})).status).toBe(404);
+  });
+});

@@ -111,10 +111,7 @@ export function shuffle<T>(items: readonly T[], random: () => number): T[] {
   return out;
 }
 
-export type PumpDeps = Pick<
-  EngineDeps,
-  'store' | 'clock' | 'executors' | 'completionQueue' | 'dispatchQueue' | 'retryRunner' | 'settings'
->;
+export type PumpDeps = EngineDeps;
 
 /** Hands one message to the engine function its consumer calls. */
 export async function deliver(deps: PumpDeps, message: Message): Promise<void> {

@@ -320,9 +320,10 @@ function createAtomicStore(): MemoryStore {
 
     async closeRun(runId, status, at) {
       const run = runs.get(runId);
-      if (run?.status !== 'RUNNING' || run.unfinished !== 0) return;
+      if (run?.status !== 'RUNNING' || run.unfinished !== 0) return false;
       run.status = status;
       run.endTime = at;
+      return true;
     },
 
     async listInstances(query) {

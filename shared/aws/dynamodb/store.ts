@@ -374,8 +374,10 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
             ExpressionAttributeValues: { ':status': status, ':at': at, ':running': 'RUNNING', ':zero': 0 },
           }),
         );
+        return true;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
+        return false;
       }
     },
 
