@@ -15,6 +15,7 @@ import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { OPTIONAL_ENV } from '../functions/commons/config.ts';
 import { INDEXES, KEY, TTL_ATTRIBUTE } from '../shared/aws/dynamodb/table.ts';
 import { DEFAULT_LOG_RETENTION, RondoFunction } from './constructs/rondo-function.ts';
 import { retryStateMachineDefinition } from './state-machines/retry.ts';
@@ -39,6 +40,9 @@ export const DEFAULT_TASK_FUNCTION_PREFIX = 'rondo-task-';
 
 /** Dead letters wait the longest SQS allows, so there is time to look at them. */
 const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/** Time an attempt's function keeps to record a timed-out attempt before Lambda stops it. */
+const INLINE_ATTEMPT_MARGIN_SECONDS = 30;
 
 /** Stage names end up in resource names, some of which are capped at 64 characters. */
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
@@ -177,6 +181,11 @@ export class RondoStack extends Stack {
     );
 
     const environment = {
+      // Attempts run inside the dispatch and retry-attempt functions: stop them before Lambda does.
+      [OPTIONAL_ENV.maxInlineAttemptSeconds]: String(
+        Math.min(FUNCTIONS.dispatch.timeoutSeconds, FUNCTIONS['retry-attempt'].timeoutSeconds) -
+          INLINE_ATTEMPT_MARGIN_SECONDS,
+      ),
       POWERTOOLS_SERVICE_NAME: RESOURCE_PREFIX,
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? DEFAULT_LOG_LEVEL,
       ...engineEnvironment({

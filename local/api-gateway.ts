@@ -98,6 +98,20 @@ export class LocalApiGateway {
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Only this machine's names: a page served elsewhere cannot reach the API through DNS rebinding.
+    if (!isLoopbackHost(req.headers.host)) {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: {
+            code: 'FORBIDDEN_HOST',
+            message: 'The embedded runtime answers loopback hosts only',
+            details: [],
+          },
+        }),
+      );
+      return;
+    }
     if (this.#options.fallback?.(req, res)) return;
     const body = await readBody(req);
     const userHeader = req.headers[LOCAL_USER_HEADER];
@@ -136,4 +150,11 @@ function writeResult(res: ServerResponse, result: unknown): void {
   res.writeHead(structured.statusCode ?? 200, headers);
   const body = structured.body ?? '';
   res.end(structured.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+/** `127.0.0.1`, `localhost` or `[::1]`, with any port. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  return name === '127.0.0.1' || name === 'localhost' || name === '[::1]';
 }

@@ -50,3 +50,11 @@ export class ResourceGroupFullError extends RondoError {
     this.name = 'ResourceGroupFullError';
   }
 }
+
+/** A move the status machine does not allow (PRODUCT.md §3): a bug, or an operation on the wrong status. */
+export class InvalidTransitionError extends RondoError {
+  constructor(instanceId: string, from: string, to: string) {
+    super('INVALID_TRANSITION', `instance '${instanceId}' cannot go from ${from} to ${to}`, false);
+    this.name = 'InvalidTransitionError';
+  }
+}

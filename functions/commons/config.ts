@@ -16,7 +16,10 @@ export const ENV = {
 } as const;
 
 /** Settings with defaults: deployments set them only to change the default. */
-export const OPTIONAL_ENV = { graceSeconds: 'RONDO_GRACE_SECONDS' } as const;
+export const OPTIONAL_ENV = {
+  graceSeconds: 'RONDO_GRACE_SECONDS',
+  maxInlineAttemptSeconds: 'RONDO_MAX_INLINE_ATTEMPT_SECONDS',
+} as const;
 
 export type EngineConfig = {
   tableName: string;
@@ -30,6 +33,8 @@ export type EngineConfig = {
   developmentIdentity: string | undefined;
   /** Seconds past an instance's due time before the reconciler heals it. */
   graceSeconds: number;
+  /** The longest an attempt may run inside a function (unset: no limit but the task's). */
+  maxInlineAttemptSeconds: number | undefined;
   /** PATH for `shell` tasks (where that executor is enabled). */
   shellPath: string;
 };
@@ -61,6 +66,12 @@ export function loadEngineConfig(env: Record<string, string | undefined>): Engin
       .min(0)
       .default(DEFAULT_ENGINE_SETTINGS.graceSeconds)
       .parse(env[OPTIONAL_ENV.graceSeconds]),
+    maxInlineAttemptSeconds: z.coerce
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .parse(env[OPTIONAL_ENV.maxInlineAttemptSeconds] || undefined),
     shellPath: env.PATH ?? '/usr/bin:/bin',
   };
 }

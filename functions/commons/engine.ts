@@ -26,7 +26,11 @@ export function createEngineDeps(config: EngineConfig): EngineDeps {
     config.executors.flatMap((type) => (available[type] ? [[type, available[type]]] : [])),
   );
   return {
-    settings: { ...DEFAULT_ENGINE_SETTINGS, graceSeconds: config.graceSeconds },
+    settings: {
+      ...DEFAULT_ENGINE_SETTINGS,
+      graceSeconds: config.graceSeconds,
+      ...(config.maxInlineAttemptSeconds ? { maxInlineAttemptSeconds: config.maxInlineAttemptSeconds } : {}),
+    },
     store: createDynamoDbStore({ client: dynamoDb, tableName: config.tableName }),
     clock: systemClock,
     dispatchQueue: createSqsQueue({ client: sqs, queueUrl: config.dispatchQueueUrl }),

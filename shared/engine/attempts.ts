@@ -25,6 +25,9 @@ export type DispatchOutcome = 'STARTED' | 'QUEUED' | 'IGNORED';
 
 const READY_STATUSES = new Set(['WAITING_UPSTREAM', 'WAITING_EXECUTION']);
 
+/** The longest backoff between two attempts, however the interval and rate multiply (Airflow's max_retry_delay). */
+export const MAX_RETRY_WAIT_SECONDS = 86_400;
+
 /** Handles one dispatch message: starts the instance's first attempt if it is ready. */
 export async function dispatchInstance(deps: AttemptDeps, instanceId: string): Promise<DispatchOutcome> {
   const instance = await deps.store.getInstance(instanceId);
@@ -109,7 +112,7 @@ async function startAttempt(
         retries,
         accumulatedRuns: instance.accumulatedRuns + 1,
         attempts: [...instance.attempts, record],
-        dueAt: dueAfter(now, instance.task.timeoutSeconds, deps.settings),
+        dueAt: dueAfter(now, attemptSeconds(instance, deps.settings), deps.settings),
         ...(takeSlot ? { holdsSlot: true } : {}),
       },
       takeSlot ? { slot: { group: instance.resourceGroup, change: 'acquire' } } : {},
@@ -248,7 +251,10 @@ export async function finishAttempt(
   };
   const { retry } = instance.task;
   if (result.status === 'FAILED' && result.retryable !== false && instance.retries < retry.maxRetries) {
-    const waitSeconds = Math.round(retry.intervalSeconds * retry.backoffRate ** instance.retries);
+    const waitSeconds = Math.min(
+      MAX_RETRY_WAIT_SECONDS,
+      Math.round(retry.intervalSeconds * retry.backoffRate ** instance.retries),
+    );
     await deps.store.transitionInstance(instance, 'RETRYING', now.toISOString(), {
       ...timing,
       error: result.error,
@@ -262,7 +268,8 @@ export async function finishAttempt(
     : {};
   const patch: InstancePatch = {
     ...timing,
-    dueAt: undefined,
+    // Due until its resolution reports it: if the report is lost, the reconciler sends it again.
+    dueAt: dueAfter(now, 0, deps.settings),
     ...(instance.holdsSlot ? { holdsSlot: undefined } : {}),
     ...(result.status === 'SUCCESS'
       ? { outputs: result.outputs, error: undefined }
@@ -306,14 +313,20 @@ async function execute(
     };
   }
   const controller = new AbortController();
-  const timeoutMs = instance.task.timeoutSeconds * 1000;
+  const timeoutMs = inlineTimeoutSeconds(instance, deps.settings) * 1000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<AttemptResult>((resolve) => {
     timer = setTimeout(() => {
       controller.abort(new Error('attempt timed out'));
       resolve({
         status: 'FAILED',
-        error: { code: 'TIMEOUT', message: `attempt ${attempt} exceeded ${instance.task.timeoutSeconds}s` },
+        error: {
+          code: 'TIMEOUT',
+          message:
+            timeoutMs < instance.task.timeoutSeconds * 1000
+              ? `attempt ${attempt} exceeded ${timeoutMs / 1000}s, the longest an attempt can run inline here (the task allows ${instance.task.timeoutSeconds}s: use a callback task for longer work)`
+              : `attempt ${attempt} exceeded ${instance.task.timeoutSeconds}s`,
+        },
         metrics: { duration: timeoutMs },
       });
     }, timeoutMs);
@@ -340,4 +353,15 @@ async function execute(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** How long an inline attempt may run: the task's timeout, within the function's own limit. */
+function inlineTimeoutSeconds(instance: Instance, settings: EngineDeps['settings']): number {
+  return Math.min(instance.task.timeoutSeconds, settings.maxInlineAttemptSeconds ?? Number.POSITIVE_INFINITY);
+}
+
+/** How long an attempt may take before it is late: callbacks and child runs wait outside any function. */
+function attemptSeconds(instance: Instance, settings: EngineDeps['settings']): number {
+  const waitsOutside = instance.taskType === 'callback' || instance.taskType === 'subworkflow';
+  return waitsOutside ? instance.task.timeoutSeconds : inlineTimeoutSeconds(instance, settings);
 }

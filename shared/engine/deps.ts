@@ -15,6 +15,11 @@ export type EngineSettings = {
   graceSeconds: number;
   /** How long a resource group's limit is cached by a warm function. */
   resourceGroupCacheSeconds: number;
+  /**
+   * The longest an attempt can run inside the function that runs it (its own timeout less
+   * a margin); undefined where nothing limits it.
+   */
+  maxInlineAttemptSeconds?: number;
 };
 
 export const DEFAULT_ENGINE_SETTINGS: EngineSettings = { graceSeconds: 300, resourceGroupCacheSeconds: 30 };

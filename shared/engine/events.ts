@@ -1,6 +1,9 @@
-// Receiving external events. (Releasing the instances that wait for them builds on this.)
+// Receiving external events and releasing the instances that wait for them (WAITING_EVENT).
+
+import { ConflictError } from '../errors.ts';
 import type { EventInstance } from '../model/event-instance.ts';
 import type { EngineDeps } from './deps.ts';
+import { decide } from './resolve.ts';
 
 export type ReceivedEvent = {
   id: string;
@@ -10,13 +13,15 @@ export type ReceivedEvent = {
   detail: Record<string, unknown>;
 };
 
-/** Records the event as PENDING; answers false when this event id was recorded before. */
-export async function receiveEvent(
-  deps: Pick<EngineDeps, 'store' | 'clock'>,
-  event: ReceivedEvent,
-): Promise<boolean> {
-  const dataTime =
-    typeof event.detail.dataTime === 'string' ? new Date(event.detail.dataTime).toISOString() : event.time;
+/**
+ * Records the event as PENDING (answers false when this event id was recorded before) and
+ * releases the instances waiting for it.
+ */
+export async function receiveEvent(deps: EngineDeps, event: ReceivedEvent): Promise<boolean> {
+  // Data times compare as normalised ISO strings, as instances store them.
+  const dataTime = new Date(
+    typeof event.detail.dataTime === 'string' ? event.detail.dataTime : event.time,
+  ).toISOString();
   const instance: EventInstance = {
     id: event.id,
     name: event.detailType,
@@ -27,5 +32,37 @@ export async function receiveEvent(
     status: 'PENDING',
     detail: event.detail,
   };
-  return deps.store.putEventInstance(instance);
+  const fresh = await deps.store.putEventInstance(instance);
+  // Also on a redelivery: a crash may have come between recording and releasing.
+  const released = await releaseWaiters(deps, instance.name, instance.dataTime);
+  if (released.length > 0)
+    await deps.store.markEventConsumed(instance.id, released, deps.clock.now().toISOString());
+  return fresh;
+}
+
+/** Moves every instance waiting for event `name` at `dataTime` on to WAITING_UPSTREAM. */
+export async function releaseWaiters(deps: EngineDeps, name: string, dataTime: string): Promise<string[]> {
+  const released: string[] = [];
+  for (const instanceId of await deps.store.listEventWaiters(name, dataTime)) {
+    if (await releaseWaitingEvent(deps, instanceId)) released.push(instanceId);
+  }
+  return released;
+}
+
+/** WAITING_EVENT → WAITING_UPSTREAM, then the usual decision (run at once if nothing else is awaited). */
+export async function releaseWaitingEvent(deps: EngineDeps, instanceId: string): Promise<boolean> {
+  const instance = await deps.store.getInstance(instanceId);
+  if (instance?.status !== 'WAITING_EVENT') return false;
+  try {
+    const moved = await deps.store.transitionInstance(
+      instance,
+      'WAITING_UPSTREAM',
+      deps.clock.now().toISOString(),
+    );
+    await decide(deps, moved);
+    return true;
+  } catch (error) {
+    if (error instanceof ConflictError) return false;
+    throw error;
+  }
 }

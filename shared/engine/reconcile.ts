@@ -17,11 +17,15 @@ export type HealAction =
   | 'REDECIDED'
   | 'RERESOLVED'
   | 'CLEARED';
-export type SweepReport = { examined: number; healed: Partial<Record<HealAction, number>> };
+export type SweepReport = {
+  examined: number;
+  healed: Partial<Record<HealAction, number>>;
+  errors: { instanceId: string; message: string }[];
+};
 
 export async function reconcile(deps: EngineDeps, options: { perShard: number }): Promise<SweepReport> {
   const now = deps.clock.now().toISOString();
-  const report: SweepReport = { examined: 0, healed: {} };
+  const report: SweepReport = { examined: 0, healed: {}, errors: [] };
   for (let shard = 0; shard < DUE_SHARDS; shard++) {
     for (const instance of await deps.store.listDueInstances(now, shard, options.perShard)) {
       report.examined++;
@@ -29,8 +33,14 @@ export async function reconcile(deps: EngineDeps, options: { perShard: number })
         const action = await heal(deps, instance);
         report.healed[action] = (report.healed[action] ?? 0) + 1;
       } catch (error) {
-        // Another handler moved it meanwhile: it is no longer stuck.
-        if (!(error instanceof ConflictError)) throw error;
+        // Another handler moved it meanwhile: it is no longer stuck. Any other failure is
+        // counted and the sweep goes on: one bad instance must not stop the healing of the rest.
+        if (!(error instanceof ConflictError)) {
+          report.errors.push({
+            instanceId: instance.id,
+            message: error instanceof Error ? error.message : String(error),
+          });
+        }
       }
     }
   }

@@ -29,6 +29,14 @@ function outcomeAlong(finished: Instance, edge: EdgeRef, outcome: UpstreamOutcom
   return finished.outputs?.branch === edge.branch ? 'SUCCESS' : 'SKIPPED';
 }
 
+/**
+ * What a run's instance means to instances of other runs waiting for it: a skipped cycle
+ * counts as done (else one skipped cycle would skip every later one of a self-dependent task).
+ */
+export function externalOutcome(outcome: UpstreamOutcome): UpstreamOutcome {
+  return outcome === 'SKIPPED' ? 'SUCCESS' : outcome;
+}
+
 export async function resolveFinishedInstance(deps: ResolveDeps, finishedId: string): Promise<void> {
   const finished = await deps.store.getInstance(finishedId);
   const outcome = finished && outcomeOf(finished);
@@ -44,10 +52,10 @@ export async function resolveFinishedInstance(deps: ResolveDeps, finishedId: str
   }
   if (finished.hasExternalDependents) {
     for (const dependentId of await deps.store.listDependents(finished.id)) {
-      await reportOutcome(deps, dependentId, finished.id, 'SUCCESS', outcome);
+      await reportOutcome(deps, dependentId, finished.id, 'SUCCESS', externalOutcome(outcome));
     }
   }
-  if (outcome === 'BLOCKED' && finished.dueAt) {
+  if (finished.dueAt) {
     // Reported: the reconciler need not report it again (a concurrent duplicate may have cleared it first).
     await deps.store.patchInstance(finished, { dueAt: undefined }).catch((error: unknown) => {
       if (!(error instanceof ConflictError)) throw error;
@@ -104,7 +112,10 @@ export async function decide(deps: ResolveDeps, instance: Instance): Promise<voi
     }
   } else if (verdict === 'SKIP') {
     try {
-      await deps.store.transitionInstance(instance, 'SKIPPED', now, { dueAt: undefined });
+      // Due until its own resolution reports it (see resolveFinishedInstance).
+      await deps.store.transitionInstance(instance, 'SKIPPED', now, {
+        dueAt: dueAfter(deps.clock.now(), 0, deps.settings),
+      });
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       const current = await deps.store.getInstance(instance.id);

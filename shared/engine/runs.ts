@@ -9,9 +9,14 @@ import { resolveParameters } from '../params/parameters.ts';
 import { parseDataTimeOffset, shiftDataTime } from '../params/template.ts';
 import type { StoredWorkflow } from '../ports/store.ts';
 import { dataTimeFor } from '../scheduling/data-time.ts';
-import { fireTimesBetween, parseScheduleExpression } from '../scheduling/schedule-expression.ts';
+import {
+  fireTimesBetween,
+  nextFireTime,
+  parseScheduleExpression,
+} from '../scheduling/schedule-expression.ts';
 import type { EngineDeps } from './deps.ts';
-import { reportOutcome } from './resolve.ts';
+import { releaseWaitingEvent } from './events.ts';
+import { externalOutcome, outcomeOf, reportOutcome } from './resolve.ts';
 
 export type CreateRunRequest = {
   workflowId: string;
@@ -85,12 +90,18 @@ async function createRun(
   };
   const created = await deps.store.createRun(run);
   const stored = created ? run : ((await deps.store.getRun(run.id)) ?? run);
+  // A redelivery completes the run with the version it was created with, not a newer one.
+  const version =
+    stored.workflowVersion === workflow.version
+      ? workflow
+      : ((await deps.store.getWorkflowVersion(definition.id, stored.workflowVersion)) ?? workflow);
   // Instances are (re)written even for an existing run: a crash may have left it half-made.
   // Their writes are conditional, so nothing that already exists changes.
   const dependedOn = await deps.store.listDependedOnTasks(definition.id);
-  const instances = buildInstances(stored, workflow, now, dependedOn);
+  const instances = buildInstances(stored, version, now, dependedOn);
   await deps.store.putInstances(instances, { fresh: created });
-  await subscribeToExternalUpstreams(deps, instances, workflow);
+  await subscribeToExternalUpstreams(deps, instances);
+  await waitForEvents(deps, instances);
   const ready = instances.filter((i) => i.waitingUpstreams === 0 && i.status === 'WAITING_UPSTREAM');
   await deps.dispatchQueue.send(ready.map((i) => ({ instanceId: i.id })));
   return { run: stored, created };
@@ -119,7 +130,7 @@ export function buildInstances(
   return definition.tasks.map((task) => {
     const status = task.event ? 'WAITING_EVENT' : 'WAITING_UPSTREAM';
     const inRun = upstream.get(task.id) ?? [];
-    const external = externalUpstreamsOf(task, run, definition);
+    const external = externalUpstreamsOf(task, run, definition, new Date(workflow.createdAt));
     const waiting = inRun.length + external.length;
     return {
       id: instanceId(run.id, task.id),
@@ -163,12 +174,13 @@ function externalUpstreamsOf(
   task: WorkflowDefinition['tasks'][number],
   run: Run,
   definition: WorkflowDefinition,
+  createdAt: Date,
 ): ExternalUpstream[] {
   const dataTime = new Date(run.dataTime);
   const timezone = timezoneOf(definition);
   const external: ExternalUpstream[] = [];
   if (task.selfDependent) {
-    const previous = previousDataTime(dataTime, definition);
+    const previous = previousDataTime(dataTime, definition, createdAt);
     if (previous) {
       external.push({
         instanceId: instanceId(periodicRunId(definition.id, previous.toISOString()), task.id),
@@ -191,17 +203,22 @@ function externalUpstreamsOf(
 }
 
 /**
- * The data time of the previous cycle, or undefined when there was none: the first cycle
- * of a schedule (before its start), or a workflow without a schedule.
+ * The data time of the previous cycle, or undefined when there was none: before the
+ * schedule's first cycle (its first fire after its start and after the workflow was
+ * created), or for a workflow without a schedule.
  */
-export function previousDataTime(dataTime: Date, definition: WorkflowDefinition): Date | undefined {
+export function previousDataTime(
+  dataTime: Date,
+  definition: WorkflowDefinition,
+  createdAt: Date,
+): Date | undefined {
   const schedule = definition.schedule;
   if (!schedule) return undefined;
   const timezone = schedule.timezone;
+  const expression = parseScheduleExpression(schedule.expression);
   let previous: Date | undefined;
   if (schedule.cycle === 'CRON') {
     // The fire before this one: look back in growing windows (minutes … a year).
-    const expression = parseScheduleExpression(schedule.expression);
     for (const span of [3_600_000, 86_400_000, 32 * 86_400_000, 366 * 86_400_000]) {
       const times = fireTimesBetween(expression, {
         from: new Date(dataTime.getTime() - span),
@@ -217,13 +234,31 @@ export function previousDataTime(dataTime: Date, definition: WorkflowDefinition)
     const offset = parseDataTimeOffset(unit);
     previous = offset && shiftDataTime(dataTime, offset, timezone);
   }
-  if (
-    !previous ||
-    (schedule.start && previous < dataTimeFor(new Date(schedule.start), schedule.cycle, timezone))
-  ) {
-    return undefined;
+  const start = schedule.start ? new Date(schedule.start) : undefined;
+  const anchor = start && start > createdAt ? start : createdAt;
+  const firstFire = nextFireTime(expression, {
+    after: new Date(anchor.getTime() - 1),
+    timezone,
+    ...(start ? { start } : {}),
+  });
+  const first = firstFire && dataTimeFor(firstFire, schedule.cycle, timezone);
+  return previous && first && previous >= first ? previous : undefined;
+}
+
+/**
+ * Registers each event-waiting instance under its event's name and data time, then
+ * releases it if that event has arrived already. Registration comes first, so an event
+ * arriving in between finds the registration, or this lookup finds the event.
+ */
+async function waitForEvents(deps: CreateRunDeps, instances: Instance[]) {
+  for (const instance of instances) {
+    const event = instance.task.event;
+    if (!event) continue;
+    await deps.store.putEventWaiter(event.name, instance.dataTime, instance.id);
+    if ((await deps.store.listEventIds(event.name, instance.dataTime)).length > 0) {
+      await releaseWaitingEvent(deps, instance.id);
+    }
   }
-  return previous;
 }
 
 /**
@@ -231,11 +266,7 @@ export function previousDataTime(dataTime: Date, definition: WorkflowDefinition)
  * the outcome of those already finished. Registration comes first, so an upstream that
  * finishes in between is reported by its own resolver or here; reports count once.
  */
-async function subscribeToExternalUpstreams(
-  deps: CreateRunDeps,
-  instances: Instance[],
-  workflow: StoredWorkflow,
-) {
+async function subscribeToExternalUpstreams(deps: CreateRunDeps, instances: Instance[]) {
   const links = instances.flatMap((instance) => instance.externalUpstream.map((up) => ({ instance, up })));
   if (links.length === 0) return;
   for (const { instance, up } of links) await deps.store.putDependent(up.instanceId, instance.id);
@@ -244,13 +275,8 @@ async function subscribeToExternalUpstreams(
   );
   for (const { instance, up } of links) {
     const found = upstreams.get(up.instanceId);
-    if (found?.blocked) {
-      await reportOutcome(deps, instance.id, up.instanceId, up.condition, 'BLOCKED');
-    } else if (found && ['SUCCESS', 'FAILED', 'TERMINATED', 'SKIPPED'].includes(found.status)) {
-      await reportOutcome(deps, instance.id, up.instanceId, up.condition, found.status);
-    } else if (!found && up.kind === 'SELF' && new Date(instance.dataTime) <= new Date(workflow.createdAt)) {
-      // The previous cycle predates the workflow: there is nothing to wait for.
-      await reportOutcome(deps, instance.id, up.instanceId, up.condition, 'SUCCESS');
-    }
+    const outcome = found && outcomeOf(found);
+    if (outcome)
+      await reportOutcome(deps, instance.id, up.instanceId, up.condition, externalOutcome(outcome));
   }
 }

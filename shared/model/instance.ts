@@ -25,7 +25,10 @@ export const FINISHED_STATUSES: ReadonlySet<InstanceStatus> = new Set([
   'SKIPPED',
 ]);
 
-/** Which status may follow which; every other move is refused by a conditional write. */
+/**
+ * Which status may follow which (PRODUCT.md §3; WAITING_UPSTREAM after a finished status is
+ * a rerun). The store refuses every other move before writing.
+ */
 export const ALLOWED_TRANSITIONS: Readonly<Record<InstanceStatus, readonly InstanceStatus[]>> = {
   WAITING_EVENT: ['WAITING_UPSTREAM', 'SKIPPED', 'TERMINATED', 'SUCCESS'],
   WAITING_UPSTREAM: ['WAITING_EXECUTION', 'RUNNING', 'SKIPPED', 'TERMINATED', 'SUCCESS'],
@@ -36,7 +39,7 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<InstanceStatus, readonly Insta
   SUCCESS: ['WAITING_UPSTREAM'],
   FAILED: ['WAITING_UPSTREAM', 'SUCCESS'],
   TERMINATED: ['WAITING_UPSTREAM', 'SUCCESS'],
-  SKIPPED: ['WAITING_UPSTREAM'],
+  SKIPPED: [],
 };
 
 export function canTransition(from: InstanceStatus, to: InstanceStatus): boolean {

@@ -147,6 +147,13 @@ export type Store = {
 
   /** Records a received event unless its id was recorded before; answers whether it was new. */
   putEventInstance(event: EventInstance): Promise<boolean>;
+  /** Ids of the events received with this name and data time. */
+  listEventIds(name: string, dataTime: string): Promise<string[]>;
+  /** Marks a PENDING event CONSUMED by the instances it released. */
+  markEventConsumed(eventId: string, instanceIds: string[], at: string): Promise<void>;
+  /** Remembers that an instance waits for the event `name` at `dataTime`. */
+  putEventWaiter(name: string, dataTime: string, instanceId: string): Promise<void>;
+  listEventWaiters(name: string, dataTime: string): Promise<string[]>;
 };
 
 /** Shards of the due index: the reconciler sweeps them one query each. */

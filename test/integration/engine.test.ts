@@ -623,3 +623,69 @@ describe('subworkflows and runs started by hand', () => {
     expect((await api('POST', '/v1/workflows/does-not-exist/runs', {})).status).toBe(404);
   });
 });
+
+describe('event listeners', () => {
+  async function emit(name: string, dataTime: string) {
+    const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
+    const client = new EventBridgeClient({
+      endpoint: runtime.awsEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'rondolocal', secretAccessKey: 'rondolocal' },
+    });
+    const out = await client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'rondo',
+            Source: 'acme.sales',
+            DetailType: name,
+            Detail: JSON.stringify({ dataTime }),
+          },
+        ],
+      }),
+    );
+    expect(out.FailedEntryCount).toBe(0);
+  }
+
+  const listening = (id: string, event: string) => ({
+    id,
+    name: id,
+    tasks: [
+      { id: 'file-ready', type: 'noop', event: { name: event } },
+      { id: 'load', type: 'noop' },
+    ],
+    edges: [{ from: 'file-ready', to: 'load' }],
+  });
+
+  it('holds an instance in WAITING_EVENT until its event arrives for its data time, then runs it and its downstream', async () => {
+    const id = unique('listener');
+    const event = unique('sales-file-ready');
+    await save(listening(id, event));
+    const runId = await fire(id, '2026-03-01T10:00:00Z');
+    const { body: run } = await api<{ dataTime: string }>('GET', `/v1/runs/${runId}`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await instance(runId, 'file-ready')).status).toBe('WAITING_EVENT');
+    await emit(event, '2026-02-01T00:00:00Z'); // another data time: releases nothing
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await instance(runId, 'file-ready')).status).toBe('WAITING_EVENT');
+    await emit(event, run.dataTime);
+    expect((await finishedRun(runId)).status).toBe('SUCCESS');
+    const released = await instance(runId, 'file-ready');
+    expect(released.transitions.map((t) => t.status)).toEqual([
+      'WAITING_EVENT',
+      'WAITING_UPSTREAM',
+      'RUNNING',
+      'SUCCESS',
+    ]);
+  });
+
+  it('runs at once an instance whose event arrived before its run was created', async () => {
+    const id = unique('early');
+    const event = unique('early-file');
+    await save(listening(id, event));
+    await emit(event, '2026-03-01T10:00:00.000Z');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const runId = await fire(id, '2026-03-01T10:00:00Z'); // no schedule: the data time is the planned time
+    expect((await finishedRun(runId)).status).toBe('SUCCESS');
+  });
+});

@@ -4,10 +4,10 @@
 // DynamoDB update or transaction is; handlers interleave only between calls. Values are
 // deep-copied in and out: a caller never holds a reference into the stored state.
 import { createHash } from 'node:crypto';
-import { ConflictError, ResourceGroupFullError } from '#shared/errors.ts';
+import { ConflictError, InvalidTransitionError, ResourceGroupFullError } from '#shared/errors.ts';
 import type { EventInstance } from '#shared/model/event-instance.ts';
 import { parseInstanceId } from '#shared/model/ids.ts';
-import { FINISHED_STATUSES, type Instance } from '#shared/model/instance.ts';
+import { canTransition, FINISHED_STATUSES, type Instance } from '#shared/model/instance.ts';
 import { finishedCounterOf, type Run } from '#shared/model/run.ts';
 import {
   DUE_SHARDS,
@@ -113,6 +113,7 @@ function createAtomicStore(): MemoryStore {
   const groups = new Map<string, ResourceGroupRecord>();
   const dependents = new Map<string, Set<string>>();
   const logChunks = new Map<string, string[]>();
+  const eventWaiters = new Map<string, string[]>();
   const events = new Map<string, EventInstance>();
   /** Workflow → (`<task>#<dependent workflow>` → task), as the WFDEP# items. */
   const workflowDependencies = new Map<string, Map<string, string>>();
@@ -229,6 +230,8 @@ function createAtomicStore(): MemoryStore {
     },
 
     async transitionInstance(instance, to, at, patch = {}, options = {}) {
+      if (!canTransition(instance.status, to))
+        throw new InvalidTransitionError(instance.id, instance.status, to);
       const record = current(instance);
       if (!record) throw conflict(instance);
       const slot = options.slot;
@@ -253,7 +256,8 @@ function createAtomicStore(): MemoryStore {
       }
       if (FINISHED_STATUSES.has(to) && !FINISHED_STATUSES.has(instance.status)) {
         const counter = finishedCounterOf(to);
-        addToRun(instance.runId, counter ? { unfinished: -1, [counter]: 1 } : { unfinished: -1 });
+        const leaving = record.instance.blocked ? 'blocked' : 'unfinished';
+        addToRun(instance.runId, counter ? { [leaving]: -1, [counter]: 1 } : { [leaving]: -1 });
       }
       if (slot && group) {
         group.running = (group.running ?? 0) + (slot.change === 'acquire' ? 1 : -1);
@@ -429,6 +433,24 @@ function createAtomicStore(): MemoryStore {
       if (events.has(event.id)) return false;
       events.set(event.id, copy(event));
       return true;
+    },
+
+    async listEventIds(name, dataTime) {
+      return [...events.values()].filter((e) => e.name === name && e.dataTime === dataTime).map((e) => e.id);
+    },
+
+    async markEventConsumed(eventId) {
+      const event = events.get(eventId);
+      if (event?.status === 'PENDING') event.status = 'CONSUMED';
+    },
+
+    async putEventWaiter(name, dataTime, instanceId) {
+      const key = `${name}#${dataTime}`;
+      eventWaiters.set(key, [...new Set([...(eventWaiters.get(key) ?? []), instanceId])]);
+    },
+
+    async listEventWaiters(name, dataTime) {
+      return [...(eventWaiters.get(`${name}#${dataTime}`) ?? [])];
     },
 
     dump() {

@@ -13,3 +13,15 @@ export function eventInstanceToItem(event: EventInstance): Record<string, unknow
     gsi2sk: `${event.dataTime}#${event.id}`,
   };
 }
+
+/** Events by name and data time, in the table itself so that lookups are consistent. */
+export const eventByTimeKey = (name: string, dataTime: string, eventId: string): Key => ({
+  pk: `EVK#${name}#${dataTime}`,
+  sk: eventId,
+});
+
+/** Instances waiting for an event of `name` at `dataTime`. */
+export const eventWaiterKey = (name: string, dataTime: string, instanceId: string): Key => ({
+  pk: `EVW#${name}#${dataTime}`,
+  sk: instanceId,
+});

@@ -15,9 +15,14 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, ResourceGroupFullError } from '../../errors.ts';
+import { ConflictError, InvalidTransitionError, ResourceGroupFullError } from '../../errors.ts';
 import { parseInstanceId } from '../../model/ids.ts';
-import { FINISHED_STATUSES, type Instance, type InstanceStatus } from '../../model/instance.ts';
+import {
+  canTransition,
+  FINISHED_STATUSES,
+  type Instance,
+  type InstanceStatus,
+} from '../../model/instance.ts';
 import { finishedCounterOf } from '../../model/run.ts';
 import type {
   InstancePatch,
@@ -30,7 +35,7 @@ import type {
 import { mapWithConcurrency } from '../../util/concurrency.ts';
 import { decodeCursor, encodeCursor } from '../../util/cursor.ts';
 import { chunkLines } from '../../util/log-chunks.ts';
-import { eventInstanceToItem } from './event-items.ts';
+import { eventByTimeKey, eventInstanceKey, eventInstanceToItem, eventWaiterKey } from './event-items.ts';
 import {
   DAY_SHARDS,
   dayPartition,
@@ -69,6 +74,26 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /** Every item of one partition, consistently read, page after page. */
+  async function queryAll(pk: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out: QueryCommandOutput = await client.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 
   /** Unconditional puts, 25 to a request, unprocessed items sent again with backoff. */
@@ -211,6 +236,8 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     },
 
     async transitionInstance(instance, to, at, patch = {}, options = {}) {
+      if (!canTransition(instance.status, to))
+        throw new InvalidTransitionError(instance.id, instance.status, to);
       const next: Instance = {
         ...instance,
         ...patch,
@@ -223,11 +250,13 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [{ Update: update }];
       if (finishing) {
         const counter = finishedCounterOf(to);
+        // A blocked instance already left `unfinished` when it was blocked: it leaves `blocked` now.
+        const leaving = instance.blocked ? 'blocked' : 'unfinished';
         items.push({
           Update: {
             TableName,
             Key: runKey(instance.runId),
-            UpdateExpression: counter ? `ADD unfinished :minus, ${counter} :one` : 'ADD unfinished :minus',
+            UpdateExpression: counter ? `ADD ${leaving} :minus, ${counter} :one` : `ADD ${leaving} :minus`,
             ExpressionAttributeValues: counter ? { ':minus': -1, ':one': 1 } : { ':minus': -1 },
           },
         });
@@ -381,8 +410,71 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       }
     },
 
-    putEventInstance(event) {
-      return putIfAbsent(eventInstanceToItem(event));
+    async putEventInstance(event) {
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName,
+                  Item: eventInstanceToItem(event),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+              {
+                Put: {
+                  TableName,
+                  Item: { ...eventByTimeKey(event.name, event.dataTime, event.id), kind: 'eventKey' },
+                },
+              },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    async listEventIds(name, dataTime) {
+      return (await queryAll(eventByTimeKey(name, dataTime, '').pk)).map((item) => String(item.sk));
+    },
+
+    async markEventConsumed(eventId, instanceIds, at) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: eventInstanceKey(eventId),
+            UpdateExpression: 'SET #status = :consumed, consumedAt = :at, consumedBy = :by',
+            ConditionExpression: '#status = :pending',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':consumed': 'CONSUMED',
+              ':pending': 'PENDING',
+              ':at': at,
+              ':by': instanceIds,
+            },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+
+    async putEventWaiter(name, dataTime, instanceId) {
+      await client.send(
+        new PutCommand({
+          TableName,
+          Item: { ...eventWaiterKey(name, dataTime, instanceId), kind: 'eventWaiter' },
+        }),
+      );
+    },
+
+    async listEventWaiters(name, dataTime) {
+      return (await queryAll(eventWaiterKey(name, dataTime, '').pk)).map((item) => String(item.sk));
     },
 
     listInstances(query) {
@@ -491,6 +583,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
             TableName,
             KeyConditionExpression: 'pk = :pk',
             ExpressionAttributeValues: { ':pk': workflowDependencyKey(workflowId, '', '').pk },
+            ConsistentRead: true,
             ExclusiveStartKey: start,
           }),
         );
@@ -509,6 +602,8 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
             TableName,
             KeyConditionExpression: 'pk = :pk',
             ExpressionAttributeValues: { ':pk': dependentKey(upstreamId, '').pk },
+            // Consistent: a dependent registered just before this upstream finished must be seen.
+            ConsistentRead: true,
             ExclusiveStartKey: start,
           }),
         );
