@@ -180,6 +180,8 @@ export class RondoStack extends Stack {
       new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [functionArn('create-run')] }),
     );
 
+    this.eventBus = new EventBus(this, 'EventBus', { eventBusName: `${EVENT_BUS}-${stage}` });
+
     const environment = {
       // Attempts run inside the dispatch and retry-attempt functions: stop them before Lambda does.
       [OPTIONAL_ENV.maxInlineAttemptSeconds]: String(
@@ -200,6 +202,7 @@ export class RondoStack extends Stack {
         createRunFunctionArn: functionArn('create-run'),
         schedulerRoleArn: this.schedulerRole.roleArn,
         executors: AWS_EXECUTORS,
+        eventBusName: this.eventBus.eventBusName,
       }),
     };
 
@@ -293,6 +296,8 @@ export class RondoStack extends Stack {
         ],
       }),
     );
+    // `POST /v1/events` puts events on Rondo's bus.
+    this.eventBus.grantPutEventsTo(apiFunction);
     // Creating a schedule hands Scheduler the role; only that role, and only to Scheduler.
     apiFunction.addToRolePolicy(
       new PolicyStatement({
@@ -323,7 +328,6 @@ export class RondoStack extends Stack {
       },
     });
 
-    this.eventBus = new EventBus(this, 'EventBus', { eventBusName: `${EVENT_BUS}-${stage}` });
     new Rule(this, 'ExternalEventsRule', {
       eventBus: this.eventBus,
       description: 'External events release the instances that wait for them',

@@ -82,6 +82,7 @@ export type ResourceIds = {
   createRunFunctionArn: string;
   schedulerRoleArn: string;
   executors: string[];
+  eventBusName: string;
 };
 
 /** The environment every engine function receives, here and in AWS. */
@@ -95,5 +96,6 @@ export function engineEnvironment(ids: ResourceIds): Record<string, string> {
     [ENV.scheduleTargetArn]: ids.createRunFunctionArn,
     [ENV.schedulerRoleArn]: ids.schedulerRoleArn,
     [ENV.executors]: ids.executors.join(','),
+    [ENV.eventBusName]: ids.eventBusName,
   };
 }

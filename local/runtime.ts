@@ -174,6 +174,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         createRunFunctionArn: functionArn(localName('create-run')),
         schedulerRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${localName('scheduler')}`,
         executors: LOCAL_EXECUTORS,
+        eventBusName: EVENT_BUS,
       }),
       ...(options.developmentIdentity ? { [ENV.developmentIdentity]: options.developmentIdentity } : {}),
       ...(options.graceSeconds === undefined

@@ -14,6 +14,7 @@ import {
   callbackReportSchema,
   instanceListQuerySchema,
   logQuerySchema,
+  putEventSchema,
   resourceGroupSchema,
   runNowSchema,
 } from './schemas.ts';
@@ -64,6 +65,16 @@ export function createApiRouter(
     const actor = callerOf(event as APIGatewayProxyEventV2) ?? options.developmentIdentity ?? 'unknown';
     const result = await saveWorkflow(deps, body, actor);
     return json(result.created ? 201 : 200, { ...result.workflow, changed: result.changed });
+  });
+
+  app.post('/events', async ({ req }) => {
+    const entry = putEventSchema.parse(JSON.parse((await req.text()) || 'null'));
+    const { eventId } = await deps.bus.put({
+      source: entry.Source,
+      detailType: entry.DetailType,
+      detail: entry.Detail,
+    });
+    return json(202, { eventId });
   });
 
   app.post('/callbacks/:token', async ({ req, params }) => {

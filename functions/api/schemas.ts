@@ -28,3 +28,23 @@ export const runNowSchema = z.strictObject({
   dataTime: z.iso.datetime({ offset: true }).optional(),
   parameters: z.record(z.string(), z.unknown()).optional(),
 });
+
+/** `POST /v1/events`: one EventBridge PutEvents entry; `Detail` as an object or a JSON string. */
+export const putEventSchema = z.object({
+  Source: z.string().min(1),
+  DetailType: z.string().min(1),
+  Detail: z.union([
+    z.record(z.string(), z.unknown()),
+    z.string().transform((text, ctx) => {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+          return parsed as Record<string, unknown>;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'Detail must be a JSON object' });
+      return z.NEVER;
+    }),
+  ]),
+});

@@ -1,6 +1,7 @@
 // AWS clients, built once per process at module scope and instrumented once. Endpoints
 // come from the SDK's own configuration (AWS_ENDPOINT_URL_<SERVICE> in the embedded runtime).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -22,3 +23,4 @@ export const sqs = instrumented(new SQSClient({}));
 export const sfn = instrumented(new SFNClient({}));
 export const lambda = instrumented(new LambdaClient({}));
 export const scheduler = instrumented(new SchedulerClient({}));
+export const eventBridge = instrumented(new EventBridgeClient({}));

@@ -12,6 +12,7 @@ export const ENV = {
   scheduleTargetArn: 'RONDO_SCHEDULE_TARGET_ARN',
   schedulerRoleArn: 'RONDO_SCHEDULER_ROLE_ARN',
   executors: 'RONDO_EXECUTORS',
+  eventBusName: 'RONDO_EVENT_BUS_NAME',
   developmentIdentity: 'RONDO_DEVELOPMENT_IDENTITY',
 } as const;
 
@@ -30,6 +31,7 @@ export type EngineConfig = {
   scheduleTargetArn: string;
   schedulerRoleArn: string;
   executors: string[];
+  eventBusName: string;
   developmentIdentity: string | undefined;
   /** Seconds past an instance's due time before the reconciler heals it. */
   graceSeconds: number;
@@ -59,6 +61,7 @@ export function loadEngineConfig(env: Record<string, string | undefined>): Engin
     executors: read('executors')
       .split(',')
       .map((s) => s.trim()),
+    eventBusName: read('eventBusName'),
     developmentIdentity: env[ENV.developmentIdentity] || undefined,
     graceSeconds: z.coerce
       .number()

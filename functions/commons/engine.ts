@@ -1,5 +1,6 @@
 // Wires the engine's ports to their AWS adapters from the configuration.
 import { createDynamoDbStore } from '#shared/aws/dynamodb/store.ts';
+import { createEventBridgeBus } from '#shared/aws/eventbridge-bus.ts';
 import { createEventBridgeScheduler } from '#shared/aws/eventbridge-scheduler.ts';
 import { createLambdaExecutor } from '#shared/aws/lambda-executor.ts';
 import { createSfnRetryRunner } from '#shared/aws/sfn-retry-runner.ts';
@@ -11,7 +12,7 @@ import { noopExecutor } from '#shared/executors/noop.ts';
 import { createShellExecutor } from '#shared/executors/shell.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import type { Executor, ExecutorRegistry } from '#shared/ports/executor.ts';
-import { dynamoDb, lambda, scheduler, sfn, sqs } from './clients.ts';
+import { dynamoDb, eventBridge, lambda, scheduler, sfn, sqs } from './clients.ts';
 import type { EngineConfig } from './config.ts';
 
 export function createEngineDeps(config: EngineConfig): EngineDeps {
@@ -37,6 +38,7 @@ export function createEngineDeps(config: EngineConfig): EngineDeps {
     completionQueue: createSqsQueue({ client: sqs, queueUrl: config.completionQueueUrl }),
     executors,
     retryRunner: createSfnRetryRunner({ client: sfn, stateMachineArn: config.retryStateMachineArn }),
+    bus: createEventBridgeBus({ client: eventBridge, eventBusName: config.eventBusName }),
     scheduler: createEventBridgeScheduler({
       client: scheduler,
       groupName: config.scheduleGroup,

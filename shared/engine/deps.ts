@@ -1,6 +1,7 @@
 // What the engine needs from the outside world, as ports; each entry point passes the
 // subset it uses.
 import type { Clock } from '../ports/clock.ts';
+import type { EventBus } from '../ports/event-bus.ts';
 import type { ExecutorRegistry } from '../ports/executor.ts';
 import type { CompletionMessage, DispatchMessage, WorkQueue } from '../ports/queue.ts';
 import type { RetryRunner } from '../ports/retry-runner.ts';
@@ -33,4 +34,5 @@ export type EngineDeps = {
   executors: ExecutorRegistry;
   retryRunner: RetryRunner;
   scheduler: WorkflowScheduler;
+  bus: EventBus;
 };

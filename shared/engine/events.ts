@@ -18,10 +18,12 @@ export type ReceivedEvent = {
  * releases the instances waiting for it.
  */
 export async function receiveEvent(deps: EngineDeps, event: ReceivedEvent): Promise<boolean> {
-  // Data times compare as normalised ISO strings, as instances store them.
-  const dataTime = new Date(
-    typeof event.detail.dataTime === 'string' ? event.detail.dataTime : event.time,
-  ).toISOString();
+  // Data times compare as normalised ISO strings, as instances store them. A data time that
+  // is not one rejects the event: it is kept (REJECTED, with the reason) and matches nothing.
+  const given = event.detail.dataTime;
+  const parsed = new Date(typeof given === 'string' ? given : event.time);
+  const malformed = given !== undefined && (typeof given !== 'string' || Number.isNaN(parsed.getTime()));
+  const dataTime = malformed ? event.time : parsed.toISOString();
   const instance: EventInstance = {
     id: event.id,
     name: event.detailType,
@@ -29,10 +31,12 @@ export async function receiveEvent(deps: EngineDeps, event: ReceivedEvent): Prom
     dataTime,
     triggerTime: event.time,
     receivedAt: deps.clock.now().toISOString(),
-    status: 'PENDING',
+    status: malformed ? 'REJECTED' : 'PENDING',
     detail: event.detail,
+    ...(malformed ? { reason: `detail.dataTime ${JSON.stringify(given)} is not an ISO 8601 date-time` } : {}),
   };
   const fresh = await deps.store.putEventInstance(instance);
+  if (malformed) return fresh;
   // Also on a redelivery: a crash may have come between recording and releasing.
   const released = await releaseWaiters(deps, instance.name, instance.dataTime);
   if (released.length > 0)
@@ -58,6 +62,9 @@ export async function releaseWaitingEvent(deps: EngineDeps, instanceId: string):
       instance,
       'WAITING_UPSTREAM',
       deps.clock.now().toISOString(),
+      {
+        dueAt: undefined,
+      },
     );
     await decide(deps, moved);
     return true;

@@ -16,6 +16,7 @@ export type HealAction =
   | 'REDISPATCHED'
   | 'REDECIDED'
   | 'RERESOLVED'
+  | 'EXPIRED_EVENT_WAIT'
   | 'CLEARED';
 export type SweepReport = {
   examined: number;
@@ -86,6 +87,20 @@ async function heal(deps: EngineDeps, instance: Instance): Promise<HealAction> {
         restart: healed.revision,
       });
       return 'RESTARTED_RETRY';
+    }
+    case 'WAITING_EVENT': {
+      // Its event did not come within its validity.
+      const validity = instance.task.event?.validitySeconds ?? 0;
+      await deps.store.transitionInstance(instance, 'TERMINATED', now.toISOString(), {
+        endTime: now.toISOString(),
+        error: {
+          code: 'EVENT_TIMEOUT',
+          message: `event '${instance.task.event?.name}' did not arrive within ${validity}s`,
+        },
+        dueAt: dueAfter(now, 0, deps.settings),
+      });
+      await deps.completionQueue.send([{ instanceId: instance.id }]);
+      return 'EXPIRED_EVENT_WAIT';
     }
     case 'WAITING_EXECUTION': {
       await deps.store.patchInstance(instance, { dueAt: dueAfter(now, 0, deps.settings) });

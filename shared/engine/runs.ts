@@ -164,6 +164,10 @@ export function buildInstances(
       attempts: [],
       // Its next cycle (self-dependency) or another workflow waits for it.
       ...(task.selfDependent || dependedOn.has(task.id) ? { hasExternalDependents: true } : {}),
+      // An event listener waits at most its validity: then the reconciler ends it (EVENT_TIMEOUT).
+      ...(task.event?.validitySeconds
+        ? { dueAt: new Date(now.getTime() + task.event.validitySeconds * 1000).toISOString() }
+        : {}),
       revision: 0,
     };
   });

@@ -1,6 +1,7 @@
 // An event instance: one received external event (PRODUCT.md §2).
 
-export type EventInstanceStatus = 'PENDING' | 'CONSUMING' | 'CONSUMED' | 'EXPIRED';
+/** REJECTED: received but unusable (e.g. a malformed data time); kept, never matched. */
+export type EventInstanceStatus = 'PENDING' | 'CONSUMING' | 'CONSUMED' | 'EXPIRED' | 'REJECTED';
 
 export type EventInstance = {
   /** The EventBridge event id: a redelivered event names the same instance. */
@@ -12,4 +13,6 @@ export type EventInstance = {
   receivedAt: string;
   status: EventInstanceStatus;
   detail: Record<string, unknown>;
+  /** Why a REJECTED event could not be used. */
+  reason?: string;
 };

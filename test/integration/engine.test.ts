@@ -688,4 +688,57 @@ describe('event listeners', () => {
     const runId = await fire(id, '2026-03-01T10:00:00Z'); // no schedule: the data time is the planned time
     expect((await finishedRun(runId)).status).toBe('SUCCESS');
   });
+
+  it('takes events through POST /v1/events, expires a wait past its validity, and keeps a malformed event as REJECTED', async () => {
+    const id = unique('validity');
+    const event = unique('ledger-closed');
+    await save({
+      id,
+      name: id,
+      tasks: [
+        { id: 'waits', type: 'noop', event: { name: event, validitySeconds: 1 } },
+        { id: 'after', type: 'noop' },
+      ],
+      edges: [{ from: 'waits', to: 'after' }],
+    });
+    const runId = await fire(id, '2026-03-01T10:00:00Z');
+    const rejected = await api<{ eventId: string }>('POST', '/v1/events', {
+      Source: 'acme.ledger',
+      DetailType: event,
+      Detail: JSON.stringify({ dataTime: 'yesterday' }),
+    });
+    expect(rejected.status).toBe(202);
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBDocumentClient, GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const dynamoDb = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: runtime.dynamoDbEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'rondolocal', secretAccessKey: 'rondolocal' },
+      }),
+    );
+    const stored = await eventually(async () => {
+      const out = await dynamoDb.send(
+        new GetCommand({
+          TableName: runtime.tableName,
+          Key: { pk: `EVT#${rejected.body.eventId}`, sk: '#EVENT' },
+        }),
+      );
+      return out.Item;
+    }, 'the rejected event');
+    expect(stored).toMatchObject({ status: 'REJECTED', reason: expect.stringContaining('yesterday') });
+    expect((await instance(runId, 'waits')).status).toBe('WAITING_EVENT');
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // validity 1 s + grace 1 s
+    await runtime.lambda.invoke('rondo-reconcile', {});
+    const run = await finishedRun(runId);
+    expect(run.status).toBe('TERMINATED');
+    expect(await instance(runId, 'waits')).toMatchObject({
+      status: 'TERMINATED',
+      error: { code: 'EVENT_TIMEOUT' },
+    });
+    expect(await instance(runId, 'after')).toMatchObject({ status: 'WAITING_UPSTREAM', blocked: true });
+    expect((await api('POST', '/v1/events', { Source: 'acme', DetailType: 'x', Detail: '[1]' })).status).toBe(
+      400,
+    );
+  });
 });

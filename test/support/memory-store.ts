@@ -436,7 +436,9 @@ function createAtomicStore(): MemoryStore {
     },
 
     async listEventIds(name, dataTime) {
-      return [...events.values()].filter((e) => e.name === name && e.dataTime === dataTime).map((e) => e.id);
+      return [...events.values()]
+        .filter((e) => e.name === name && e.dataTime === dataTime && e.status !== 'REJECTED')
+        .map((e) => e.id);
     },
 
     async markEventConsumed(eventId) {

@@ -256,7 +256,11 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
           Update: {
             TableName,
             Key: runKey(instance.runId),
-            UpdateExpression: counter ? `ADD ${leaving} :minus, ${counter} :one` : `ADD ${leaving} :minus`,
+            // Names through placeholders: TERMINATED's counter, `terminated`, is a reserved word.
+            UpdateExpression: counter ? 'ADD #leaving :minus, #counter :one' : 'ADD #leaving :minus',
+            ExpressionAttributeNames: counter
+              ? { '#leaving': leaving, '#counter': counter }
+              : { '#leaving': leaving },
             ExpressionAttributeValues: counter ? { ':minus': -1, ':one': 1 } : { ':minus': -1 },
           },
         });
@@ -422,12 +426,17 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
-              {
-                Put: {
-                  TableName,
-                  Item: { ...eventByTimeKey(event.name, event.dataTime, event.id), kind: 'eventKey' },
-                },
-              },
+              // Only a usable event is found by name and data time; a rejected one is kept, never matched.
+              ...(event.status === 'REJECTED'
+                ? []
+                : [
+                    {
+                      Put: {
+                        TableName,
+                        Item: { ...eventByTimeKey(event.name, event.dataTime, event.id), kind: 'eventKey' },
+                      },
+                    },
+                  ]),
             ],
           }),
         );

@@ -101,6 +101,7 @@ function createHarness(dag: Dag, latency: () => number = () => 0): Harness {
     retryRunner: queues.retryRunner,
     executors: { lambda: scripted, noop },
     scheduler: { async upsert() {}, async remove() {} },
+    bus: { put: async () => ({ eventId: 'unused' }) },
   };
   return { deps, store, queues, clock, calls };
 }
