@@ -1,6 +1,8 @@
 // The `/v1` routes: each parses its input, calls one core function, maps the result.
 import { Router } from '@aws-lambda-powertools/event-handler/http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { backfillView, controlBackfill, createBackfill, getBackfill } from '#shared/engine/backfills.ts';
 import { completeCallback, heartbeatCallback } from '#shared/engine/callbacks.ts';
 import type { EngineDeps } from '#shared/engine/deps.ts';
 import { getInstance, getRun, getWorkflow, listInstances, readAttemptLog } from '#shared/engine/queries.ts';
@@ -11,6 +13,7 @@ import { ValidationError } from '#shared/errors.ts';
 import { callerOf } from './identity.ts';
 import { errorResponse, json } from './responses.ts';
 import {
+  backfillSchema,
   callbackReportSchema,
   instanceListQuerySchema,
   logQuerySchema,
@@ -52,6 +55,19 @@ export function createApiRouter(
       ...(body.parameters ? { parameters: body.parameters } : {}),
     });
     return json(201, run);
+  });
+
+  app.post('/workflows/:id/backfills', async ({ req, params, event }) => {
+    const body = backfillSchema.parse(JSON.parse((await req.text()) || 'null'));
+    const actor = callerOf(event as APIGatewayProxyEventV2) ?? options.developmentIdentity ?? 'unknown';
+    return json(201, backfillView(await createBackfill(deps, params.id ?? '', body, actor)));
+  });
+  app.get('/backfills/:id', async ({ params }) =>
+    json(200, backfillView(await getBackfill(deps, params.id ?? ''))),
+  );
+  app.post('/backfills/:id/:action', async ({ params }) => {
+    const action = z.enum(['pause', 'resume', 'cancel']).parse(params.action);
+    return json(200, backfillView(await controlBackfill(deps, params.id ?? '', action)));
   });
 
   app.put('/workflows/:id', async ({ req, params, event }) => {

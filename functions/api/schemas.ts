@@ -48,3 +48,15 @@ export const putEventSchema = z.object({
     }),
   ]),
 });
+
+/** `POST /v1/workflows/{id}/backfills` (PRODUCT.md §6). */
+export const backfillSchema = z.strictObject({
+  from: z.iso.datetime({ offset: true }),
+  to: z.iso.datetime({ offset: true }),
+  order: z.enum(['ASC', 'DESC']).default('ASC'),
+  parallelism: z.number().int().min(1).max(100).default(1),
+  tasks: z.array(z.string().min(1)).min(1).optional(),
+  includeDownstream: z.boolean().optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  parameterSets: z.array(z.record(z.string(), z.unknown())).min(1).max(100).optional(),
+});

@@ -7,6 +7,7 @@ import { instanceId as idOf } from '../model/ids.ts';
 import { type EdgeRef, FINISHED_STATUSES, type Instance, type UpstreamOutcome } from '../model/instance.ts';
 import { deriveRunStatus } from '../model/run.ts';
 import type { EdgeCondition } from '../model/workflow.ts';
+import { onBackfillRunClosed } from './backfills.ts';
 import type { EngineDeps } from './deps.ts';
 import { upstreamEffect, verdictOf } from './readiness.ts';
 import { finishParentOfChild } from './subworkflows.ts';
@@ -68,9 +69,9 @@ export async function closeRunIfDone(deps: ResolveDeps, runId: string): Promise<
   const run = await deps.store.getRun(runId);
   if (run?.status !== 'RUNNING' || run.unfinished > 0) return;
   const status = deriveRunStatus(run);
-  if ((await deps.store.closeRun(run.id, status, deps.clock.now().toISOString())) && run.parent) {
-    await finishParentOfChild(deps, { ...run, status });
-  }
+  if (!(await deps.store.closeRun(run.id, status, deps.clock.now().toISOString()))) return;
+  if (run.parent) await finishParentOfChild(deps, { ...run, status });
+  if (run.backfillId) await onBackfillRunClosed(deps, { ...run, status });
 }
 
 /**

@@ -29,6 +29,9 @@ export type CreateRunRequest = {
   parameters?: Record<string, unknown>;
   /** For a child run (a `subworkflow` task): the instance and attempt waiting for it. */
   parent?: RunParent;
+  /** For a supplementary run: its backfill, and the tasks it runs (all when absent). */
+  backfillId?: string;
+  tasks?: string[];
 };
 
 type CreateRunDeps = EngineDeps;
@@ -48,6 +51,14 @@ export function createOneTimeRun(deps: CreateRunDeps, request: Omit<CreateRunReq
   );
 }
 
+/** A supplementary run of a backfill: its id derives from the backfill and the slot. */
+export function createSupplementaryRun(
+  deps: CreateRunDeps,
+  request: Omit<CreateRunRequest, 'type'> & { runId: string },
+) {
+  return createRun(deps, { ...request, type: 'SUPPLEMENTARY' }, () => request.runId);
+}
+
 /** A child run for one attempt of a `subworkflow` task: a duplicated start names the same run. */
 export function createChildRun(deps: CreateRunDeps, request: CreateRunRequest & { parent: RunParent }) {
   return createRun(deps, request, (definition) =>
@@ -62,7 +73,7 @@ async function createRun(
 ): Promise<{ run: Run; created: boolean }> {
   const workflow = await deps.store.getWorkflow(request.workflowId);
   if (!workflow) throw new NotFoundError('workflow', request.workflowId);
-  const { definition } = workflow;
+  const definition = request.tasks ? restrictTo(workflow.definition, request.tasks) : workflow.definition;
   const schedule = definition.schedule;
   const dataTime = (
     request.dataTime
@@ -87,6 +98,8 @@ async function createRun(
     terminated: 0,
     blocked: 0,
     ...(request.parent ? { parent: request.parent } : {}),
+    ...(request.backfillId ? { backfillId: request.backfillId } : {}),
+    ...(request.tasks ? { tasks: request.tasks } : {}),
   };
   const created = await deps.store.createRun(run);
   const stored = created ? run : ((await deps.store.getRun(run.id)) ?? run);
@@ -98,13 +111,28 @@ async function createRun(
   // Instances are (re)written even for an existing run: a crash may have left it half-made.
   // Their writes are conditional, so nothing that already exists changes.
   const dependedOn = await deps.store.listDependedOnTasks(definition.id);
-  const instances = buildInstances(stored, version, now, dependedOn);
+  const instances = buildInstances(
+    stored,
+    stored.tasks ? { ...version, definition: restrictTo(version.definition, stored.tasks) } : version,
+    now,
+    dependedOn,
+  );
   await deps.store.putInstances(instances, { fresh: created });
   await subscribeToExternalUpstreams(deps, instances);
   await waitForEvents(deps, instances);
   const ready = instances.filter((i) => i.waitingUpstreams === 0 && i.status === 'WAITING_UPSTREAM');
   await deps.dispatchQueue.send(ready.map((i) => ({ instanceId: i.id })));
   return { run: stored, created };
+}
+
+/** The workflow with only `tasks` and the edges between them. */
+export function restrictTo(definition: WorkflowDefinition, tasks: readonly string[]): WorkflowDefinition {
+  const kept = new Set(tasks);
+  return {
+    ...definition,
+    tasks: definition.tasks.filter((t) => kept.has(t.id)),
+    edges: definition.edges.filter((e) => kept.has(e.from) && kept.has(e.to)),
+  };
 }
 
 const timezoneOf = (definition: WorkflowDefinition) => definition.schedule?.timezone ?? 'UTC';

@@ -25,6 +25,10 @@ export type Run = {
   failed: number;
   terminated: number;
   parent?: RunParent;
+  /** The backfill that made this SUPPLEMENTARY run. */
+  backfillId?: string;
+  /** When only some tasks run (a backfill's task subset). */
+  tasks?: string[];
 };
 
 /** A run's status, derived from its instances' counters (PRODUCT.md §3). */

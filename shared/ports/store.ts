@@ -1,6 +1,7 @@
 // The storage port: what the engine needs to keep, in the engine's own terms. The AWS
 // adapter (shared/aws/dynamodb/store.ts) implements it on one DynamoDB table; every state
 // change is a conditional write and every list is a key or index query.
+import type { Backfill, BackfillStatus } from '../model/backfill.ts';
 import type { EventInstance } from '../model/event-instance.ts';
 import type { Instance, InstanceStatus, UpstreamOutcome } from '../model/instance.ts';
 import type { Run } from '../model/run.ts';
@@ -144,6 +145,18 @@ export type Store = {
     stream: 'stdout' | 'stderr',
     chunk: number,
   ): Promise<string[]>;
+
+  putBackfill(backfill: Backfill): Promise<void>;
+  getBackfill(id: string): Promise<Backfill | undefined>;
+  /**
+   * Takes the next slot of a RUNNING backfill if it still is `next` and fewer than
+   * `parallelism` runs are active; answers the backfill as updated, or undefined.
+   */
+  claimBackfillSlot(id: string, next: number): Promise<Backfill | undefined>;
+  /** Counts one of its runs as closed (done, or failed too); answers the backfill as updated. */
+  countBackfillRunClosed(id: string, failed: boolean): Promise<Backfill>;
+  /** Moves the backfill from one of `from` to `to`; answers whether it did. */
+  setBackfillStatus(id: string, from: BackfillStatus[], to: BackfillStatus): Promise<boolean>;
 
   /** Records a received event unless its id was recorded before; answers whether it was new. */
   putEventInstance(event: EventInstance): Promise<boolean>;

@@ -742,3 +742,107 @@ describe('event listeners', () => {
     );
   });
 });
+
+describe('backfills', () => {
+  const daily = (id: string) => ({
+    id,
+    name: id,
+    parameters: [{ name: 'region', type: 'text', default: 'eu' }],
+    schedule: { cycle: 'DAY', expression: 'cron(0 2 * * ? *)', status: 'PAUSED' },
+    tasks: [
+      {
+        id: 'extract',
+        type: 'shell',
+        config: { command: 'sleep 0.2; echo "::output::{\\"region\\":\\"[DYNAMIC_PARAMS.region]\\"}"' },
+      },
+      { id: 'load', type: 'noop' },
+      { id: 'report', type: 'noop' },
+    ],
+    edges: [
+      { from: 'extract', to: 'load' },
+      { from: 'load', to: 'report' },
+    ],
+  });
+  type BackfillView = {
+    id: string;
+    status: string;
+    progress: { total: number; done: number; failed: number; running: number };
+  };
+  const finished = (id: string) =>
+    eventually(
+      async () => {
+        const { body } = await api<BackfillView>('GET', `/v1/backfills/${id}`);
+        return body.status === 'RUNNING' ? undefined : body;
+      },
+      `backfill ${id}`,
+      90_000,
+    );
+  const runOf = (workflowId: string, backfillId: string, dataTime: string, set?: number) =>
+    `${workflowId}.B${backfillId}${dataTime.replace(/[-:]/g, '').slice(0, 13)}Z${set === undefined ? '' : `p${set}`}`;
+
+  it('runs a 30-day range in order with never more than `parallelism` runs active', async () => {
+    const id = unique('backfill');
+    await save(daily(id));
+    const { status, body } = await api<BackfillView>('POST', `/v1/workflows/${id}/backfills`, {
+      from: '2026-01-01T00:00:00Z',
+      to: '2026-01-30T00:00:00Z',
+      order: 'DESC',
+      parallelism: 3,
+    });
+    expect(status).toBe(201);
+    expect(body.progress.total).toBe(30);
+    const done = await finished(body.id);
+    expect(done).toMatchObject({
+      status: 'SUCCESS',
+      progress: { total: 30, done: 30, failed: 0, running: 0 },
+    });
+    const days = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2026, 0, 30 - i)).toISOString());
+    const runs = await Promise.all(
+      days.map(
+        async (day) =>
+          (
+            await api<Run & { createdAt: string; endTime: string; type: string; backfillId: string }>(
+              'GET',
+              `/v1/runs/${runOf(id, body.id, day)}`,
+            )
+          ).body,
+      ),
+    );
+    expect(
+      runs.every((r) => r.status === 'SUCCESS' && r.type === 'SUPPLEMENTARY' && r.backfillId === body.id),
+    ).toBe(true);
+    // Started in the requested (descending) order.
+    const starts = runs.map((r) => r.createdAt);
+    expect([...starts].sort()).toEqual(starts);
+    // At no moment more than 3 active: count open runs at each start.
+    for (const run of runs) {
+      const open = runs.filter((r) => r.createdAt <= run.createdAt && r.endTime > run.createdAt);
+      expect(open.length).toBeLessThanOrEqual(3);
+    }
+  }, 120_000);
+
+  it('makes one run per parameter set, for a task and its downstream only', async () => {
+    const id = unique('batch');
+    await save(daily(id));
+    const { body } = await api<BackfillView>('POST', `/v1/workflows/${id}/backfills`, {
+      from: '2026-02-01T00:00:00Z',
+      to: '2026-02-01T00:00:00Z',
+      parallelism: 3,
+      tasks: ['load'],
+      includeDownstream: true,
+      parameterSets: [{ region: 'eu' }, { region: 'us' }, { region: 'apac' }],
+    });
+    expect(body.progress.total).toBe(3);
+    expect((await finished(body.id)).status).toBe('SUCCESS');
+    for (const set of [0, 1, 2]) {
+      const { body: run } = await api<{
+        parameters: Record<string, unknown>;
+        instances: { taskId: string }[];
+      }>('GET', `/v1/runs/${runOf(id, body.id, '2026-02-01T00:00:00.000Z', set)}`);
+      expect(run.parameters).toEqual({ region: ['eu', 'us', 'apac'][set] });
+      expect(run.instances.map((i) => i.taskId).sort()).toEqual(['load', 'report']);
+    }
+    const refused = await api<{ error: { code: string } }>('POST', `/v1/backfills/${body.id}/resume`);
+    expect(refused.status).toBe(400);
+  });
+});

@@ -5,6 +5,7 @@
 // deep-copied in and out: a caller never holds a reference into the stored state.
 import { createHash } from 'node:crypto';
 import { ConflictError, InvalidTransitionError, ResourceGroupFullError } from '#shared/errors.ts';
+import type { Backfill } from '#shared/model/backfill.ts';
 import type { EventInstance } from '#shared/model/event-instance.ts';
 import { parseInstanceId } from '#shared/model/ids.ts';
 import { canTransition, FINISHED_STATUSES, type Instance } from '#shared/model/instance.ts';
@@ -113,6 +114,7 @@ function createAtomicStore(): MemoryStore {
   const groups = new Map<string, ResourceGroupRecord>();
   const dependents = new Map<string, Set<string>>();
   const logChunks = new Map<string, string[]>();
+  const backfills = new Map<string, Backfill>();
   const eventWaiters = new Map<string, string[]>();
   const events = new Map<string, EventInstance>();
   /** Workflow → (`<task>#<dependent workflow>` → task), as the WFDEP# items. */
@@ -432,6 +434,40 @@ function createAtomicStore(): MemoryStore {
     async putEventInstance(event) {
       if (events.has(event.id)) return false;
       events.set(event.id, copy(event));
+      return true;
+    },
+
+    async putBackfill(backfill) {
+      backfills.set(backfill.id, copy(backfill));
+    },
+
+    async getBackfill(id) {
+      const backfill = backfills.get(id);
+      return backfill && copy(backfill);
+    },
+
+    async claimBackfillSlot(id, next) {
+      const b = backfills.get(id);
+      if (b?.status !== 'RUNNING' || b.next !== next || b.next >= b.progress.total) return undefined;
+      if (b.progress.running >= b.parallelism) return undefined;
+      b.next += 1;
+      b.progress.running += 1;
+      return copy(b);
+    },
+
+    async countBackfillRunClosed(id, failed) {
+      const b = backfills.get(id);
+      if (!b) throw new Error(`no backfill ${id}`);
+      b.progress.done += 1;
+      if (failed) b.progress.failed += 1;
+      b.progress.running -= 1;
+      return copy(b);
+    },
+
+    async setBackfillStatus(id, from, to) {
+      const b = backfills.get(id);
+      if (!b || !from.includes(b.status)) return false;
+      b.status = to;
       return true;
     },
 

@@ -26,3 +26,5 @@ export const workflowDependencyKey = (workflowId: string, task: string, dependen
   pk: `WFDEP#${workflowId}`,
   sk: `${task}#${dependentWorkflow}`,
 });
+
+export const backfillKey = (id: string): Key => ({ pk: `BF#${id}`, sk: '#BF' });

@@ -1,5 +1,6 @@
 // The Store port on one DynamoDB table (DocumentClient). State changes are conditional
 // writes guarded by the revision read; lists are index queries with opaque cursors.
+
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -16,6 +17,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, InvalidTransitionError, ResourceGroupFullError } from '../../errors.ts';
+import type { Backfill } from '../../model/backfill.ts';
 import { parseInstanceId } from '../../model/ids.ts';
 import {
   canTransition,
@@ -48,7 +50,13 @@ import {
   slotWaitPartition,
   workflowPartition,
 } from './instance-items.ts';
-import { dependentKey, logChunkKey, resourceGroupKey, workflowDependencyKey } from './misc-items.ts';
+import {
+  backfillKey,
+  dependentKey,
+  logChunkKey,
+  resourceGroupKey,
+  workflowDependencyKey,
+} from './misc-items.ts';
 import { runFromItem, runKey, runToItem } from './run-items.ts';
 import { INDEXES, idOfIndexKey } from './table.ts';
 import { workflowFromItem, workflowHeadKey, workflowVersionKey } from './workflow-items.ts';
@@ -447,6 +455,80 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       }
     },
 
+    async putBackfill(backfill) {
+      await client.send(
+        new PutCommand({ TableName, Item: { ...backfillKey(backfill.id), kind: 'backfill', ...backfill } }),
+      );
+    },
+
+    async getBackfill(id) {
+      const item = await getItem(backfillKey(id));
+      return item && backfillFromItem(item);
+    },
+
+    async claimBackfillSlot(id, next) {
+      try {
+        const out = await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: backfillKey(id),
+            UpdateExpression: 'SET #next = :after, progress.running = progress.running + :one',
+            ConditionExpression:
+              '#status = :running AND #next = :next AND #next < progress.#total AND progress.running < parallelism',
+            ExpressionAttributeNames: { '#next': 'next', '#status': 'status', '#total': 'total' },
+            ExpressionAttributeValues: {
+              ':next': next,
+              ':after': next + 1,
+              ':one': 1,
+              ':running': 'RUNNING',
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return out.Attributes && backfillFromItem(out.Attributes);
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+    },
+
+    async countBackfillRunClosed(id, failed) {
+      const out = await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: backfillKey(id),
+          UpdateExpression: failed
+            ? 'SET progress.done = progress.done + :one, progress.failed = progress.failed + :one, progress.running = progress.running - :one'
+            : 'SET progress.done = progress.done + :one, progress.running = progress.running - :one',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return backfillFromItem(out.Attributes ?? {});
+    },
+
+    async setBackfillStatus(id, from, to) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: backfillKey(id),
+            UpdateExpression: 'SET #status = :to',
+            ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':to': to,
+              ...Object.fromEntries(from.map((status, i) => [`:from${i}`, status])),
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
     async listEventIds(name, dataTime) {
       return (await queryAll(eventByTimeKey(name, dataTime, '').pk)).map((item) => String(item.sk));
     },
@@ -799,4 +881,9 @@ function previousDay(day: string): string {
   const d = new Date(`${day}T00:00:00.000Z`);
   d.setUTCDate(d.getUTCDate() - 1);
   return d.toISOString().slice(0, 10);
+}
+
+function backfillFromItem(item: Record<string, unknown>): Backfill {
+  const { pk: _pk, sk: _sk, kind: _kind, ...backfill } = item;
+  return backfill as Backfill;
 }
