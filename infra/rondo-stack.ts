@@ -2,7 +2,7 @@
 // emulates (table, queues with DLQs, the engine functions, the retry state machine, the
 // schedule group, the event bus and its rule, the HTTP API). Hardening comes later.
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpNoneAuthorizer, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -344,12 +344,17 @@ export class RondoStack extends Stack {
       // Callers sign requests with SigV4; the API handler reads the caller's IAM identity.
       defaultAuthorizer: new HttpIamAuthorizer(),
     });
+    const integration = new HttpLambdaIntegration('ApiIntegration', apiFunction, {
+      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+    });
+    this.api.addRoutes({ path: '/v1/{proxy+}', methods: [HttpMethod.ANY], integration });
+    // URL triggers authenticate with their own secret token (checked by the handler), so other
+    // systems can call them with curl and no AWS credentials. Only this route skips IAM.
     this.api.addRoutes({
-      path: '/v1/{proxy+}',
-      methods: [HttpMethod.ANY],
-      integration: new HttpLambdaIntegration('ApiIntegration', apiFunction, {
-        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-      }),
+      path: '/v1/triggers/{workflowId}',
+      methods: [HttpMethod.POST],
+      integration,
+      authorizer: new HttpNoneAuthorizer(),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });

@@ -8,7 +8,8 @@ import type { EngineDeps } from '#shared/engine/deps.ts';
 import { getInstance, getRun, getWorkflow, listInstances, readAttemptLog } from '#shared/engine/queries.ts';
 import { setResourceGroupLimit } from '#shared/engine/resource-groups.ts';
 import { createOneTimeRun } from '#shared/engine/runs.ts';
-import { saveWorkflow } from '#shared/engine/workflows.ts';
+import { rotateTriggerToken, triggerRun } from '#shared/engine/triggers.ts';
+import { saveWorkflow, setSchedule } from '#shared/engine/workflows.ts';
 import { ValidationError } from '#shared/errors.ts';
 import { callerOf } from './identity.ts';
 import { errorResponse, json } from './responses.ts';
@@ -68,6 +69,28 @@ export function createApiRouter(
   app.post('/backfills/:id/:action', async ({ params }) => {
     const action = z.enum(['pause', 'resume', 'cancel']).parse(params.action);
     return json(200, backfillView(await controlBackfill(deps, params.id ?? '', action)));
+  });
+
+  app.put('/workflows/:id/schedule', async ({ req, params, event }) => {
+    const schedule: unknown = JSON.parse((await req.text()) || 'null');
+    const actor = callerOf(event as APIGatewayProxyEventV2) ?? options.developmentIdentity ?? 'unknown';
+    const result = await setSchedule(deps, params.id ?? '', schedule, actor);
+    return json(200, { ...result.workflow, changed: result.changed });
+  });
+
+  app.post('/workflows/:id/trigger-token', async ({ params }) =>
+    json(201, { ...(await rotateTriggerToken(deps, params.id ?? '')), url: `/v1/triggers/${params.id}` }),
+  );
+
+  // Token-protected (no IAM): other systems call it with `Authorization: Bearer <token>`.
+  app.post('/triggers/:workflowId', async ({ req, params }) => {
+    const body = runNowSchema.parse(JSON.parse((await req.text()) || '{}'));
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '')?.[1];
+    const { run } = await triggerRun(deps, params.workflowId ?? '', token, {
+      ...(body.dataTime ? { dataTime: new Date(body.dataTime).toISOString() } : {}),
+      ...(body.parameters ? { parameters: body.parameters } : {}),
+    });
+    return json(201, run);
   });
 
   app.put('/workflows/:id', async ({ req, params, event }) => {

@@ -1,7 +1,7 @@
 // Saving a workflow: validate, store a new immutable version (none when nothing changed),
 // and keep its schedule in step with its scheduling setting.
 import { isDeepStrictEqual } from 'node:util';
-import { type ErrorDetail, ValidationError } from '../errors.ts';
+import { type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';
 import { ExpressionSyntaxError, parseExpression, referencedRoots } from '../expressions/expression.ts';
 import {
   conditionConfigSchema,
@@ -43,7 +43,9 @@ export async function saveWorkflow(
       await deps.store.putWorkflowDependency(dependency.workflow, dependency.task, definition.id);
     }
   }
-  if (definition.schedule?.status === 'ENABLED') {
+  // A paused schedule stays, disabled: enabling it again fires from the next time on, with
+  // no silent catch-up of what was missed (that is what a backfill is for).
+  if (definition.schedule) {
     await deps.scheduler.upsert(definition.id, definition.schedule);
   } else if (existing?.definition.schedule) {
     await deps.scheduler.remove(definition.id);
@@ -153,4 +155,16 @@ function validateSchedule(definition: WorkflowDefinition): void {
       },
     ]);
   }
+}
+
+/** Replaces the workflow's scheduling setting (a new version). */
+export async function setSchedule(
+  deps: Pick<EngineDeps, 'store' | 'clock' | 'scheduler'>,
+  workflowId: string,
+  schedule: unknown,
+  actor: string,
+): Promise<SaveResult> {
+  const existing = await deps.store.getWorkflow(workflowId);
+  if (!existing) throw new NotFoundError('workflow', workflowId);
+  return saveWorkflow(deps, { ...existing.definition, schedule }, actor);
 }

@@ -146,6 +146,10 @@ export type Store = {
     chunk: number,
   ): Promise<string[]>;
 
+  /** The hash of a workflow's URL-trigger token (one per workflow; rotating replaces it). */
+  putTriggerTokenHash(workflowId: string, hash: string, at: string): Promise<void>;
+  getTriggerTokenHash(workflowId: string): Promise<string | undefined>;
+
   putBackfill(backfill: Backfill): Promise<void>;
   getBackfill(id: string): Promise<Backfill | undefined>;
   /**

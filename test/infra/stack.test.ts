@@ -418,13 +418,18 @@ describe('events', () => {
 });
 
 describe('HTTP API', () => {
-  it('sends every /v1 request, signed with SigV4, to the API function as payload 2.0', () => {
-    const [, route] = only<{ RouteKey: string; AuthorizationType: string; Target: unknown }>(
-      template,
-      'AWS::ApiGatewayV2::Route',
-    );
-    expect(route.Properties.RouteKey).toBe('ANY /v1/{proxy+}');
-    expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+  it('sends every /v1 request, signed with SigV4 but for URL triggers, to the API function as payload 2.0', () => {
+    const routes = Object.values(
+      resources<{ RouteKey: string; AuthorizationType: string; Target: unknown }>(
+        template,
+        'AWS::ApiGatewayV2::Route',
+      ),
+    ).map((r) => [r.Properties.RouteKey, r.Properties.AuthorizationType]);
+    // Every route is IAM-authorized except the token-protected URL trigger.
+    expect(routes.sort()).toEqual([
+      ['ANY /v1/{proxy+}', 'AWS_IAM'],
+      ['POST /v1/triggers/{workflowId}', 'NONE'],
+    ]);
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       IntegrationUri: { 'Fn::GetAtt': [functionId('api'), 'Arn'] },

@@ -846,3 +846,58 @@ describe('backfills', () => {
     expect(refused.status).toBe(400);
   });
 });
+
+describe('scheduling setting and URL triggers', () => {
+  it('pauses a schedule without deleting it and resumes from the next fire time, no catch-up', async () => {
+    const id = unique('sched');
+    await save({ id, name: id, tasks: [{ id: 'a', type: 'noop' }] });
+    const schedule = { cycle: 'HOUR', expression: 'cron(0 * * * ? *)', timezone: 'Europe/Berlin' };
+    const enabled = await api<{ version: number }>('PUT', `/v1/workflows/${id}/schedule`, {
+      ...schedule,
+      status: 'ENABLED',
+    });
+    expect(enabled.status).toBe(200);
+    expect(enabled.body.version).toBe(2);
+    const stored = () => runtime.scheduler.list().find((s) => s.Name === id);
+    expect(stored()).toMatchObject({ State: 'ENABLED', ScheduleExpressionTimezone: 'Europe/Berlin' });
+    const firstFire = runtime.scheduler.nextFire('rondo', id);
+    expect(firstFire && firstFire > new Date()).toBe(true);
+    await api('PUT', `/v1/workflows/${id}/schedule`, { ...schedule, status: 'PAUSED' });
+    expect(stored()?.State).toBe('DISABLED');
+    expect(runtime.scheduler.nextFire('rondo', id)).toBeUndefined();
+    await api('PUT', `/v1/workflows/${id}/schedule`, { ...schedule, status: 'ENABLED' });
+    expect(runtime.scheduler.nextFire('rondo', id)?.getTime()).toBe(firstFire?.getTime());
+    const bad = await api<{ error: { details: { path: string }[] } }>('PUT', `/v1/workflows/${id}/schedule`, {
+      ...schedule,
+      expression: 'cron(0 25 * * ? *)',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0]?.path).toBe('schedule.expression');
+  });
+
+  it('starts a one-time run from its trigger URL with the current token only', async () => {
+    const id = unique('trigger');
+    await save({ id, name: id, tasks: [{ id: 'a', type: 'noop' }] });
+    const trigger = (token?: string) =>
+      fetch(`${runtime.apiUrl}/v1/triggers/${id}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify({ parameters: {} }),
+      });
+    expect((await trigger()).status).toBe(401);
+    const first = await api<{ token: string; url: string }>('POST', `/v1/workflows/${id}/trigger-token`);
+    expect(first.status).toBe(201);
+    expect(first.body.url).toBe(`/v1/triggers/${id}`);
+    const started = await trigger(first.body.token);
+    expect(started.status).toBe(201);
+    const run = (await started.json()) as { id: string; type: string };
+    expect(run.type).toBe('ONE_TIME');
+    expect((await finishedRun(run.id)).status).toBe('SUCCESS');
+    const second = await api<{ token: string }>('POST', `/v1/workflows/${id}/trigger-token`);
+    expect((await trigger(first.body.token)).status).toBe(401);
+    expect((await trigger(second.body.token)).status).toBe(201);
+  });
+});

@@ -115,6 +115,7 @@ function createAtomicStore(): MemoryStore {
   const dependents = new Map<string, Set<string>>();
   const logChunks = new Map<string, string[]>();
   const backfills = new Map<string, Backfill>();
+  const triggerTokens = new Map<string, string>();
   const eventWaiters = new Map<string, string[]>();
   const events = new Map<string, EventInstance>();
   /** Workflow → (`<task>#<dependent workflow>` → task), as the WFDEP# items. */
@@ -435,6 +436,14 @@ function createAtomicStore(): MemoryStore {
       if (events.has(event.id)) return false;
       events.set(event.id, copy(event));
       return true;
+    },
+
+    async putTriggerTokenHash(workflowId, hash) {
+      triggerTokens.set(workflowId, hash);
+    },
+
+    async getTriggerTokenHash(workflowId) {
+      return triggerTokens.get(workflowId);
     },
 
     async putBackfill(backfill) {

@@ -28,3 +28,5 @@ export const workflowDependencyKey = (workflowId: string, task: string, dependen
 });
 
 export const backfillKey = (id: string): Key => ({ pk: `BF#${id}`, sk: '#BF' });
+
+export const triggerTokenKey = (workflowId: string): Key => ({ pk: `WF#${workflowId}`, sk: 'TRIGGER' });

@@ -55,6 +55,7 @@ import {
   dependentKey,
   logChunkKey,
   resourceGroupKey,
+  triggerTokenKey,
   workflowDependencyKey,
 } from './misc-items.ts';
 import { runFromItem, runKey, runToItem } from './run-items.ts';
@@ -453,6 +454,20 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         if (isConditionFailure(error)) return false;
         throw error;
       }
+    },
+
+    async putTriggerTokenHash(workflowId, hash, at) {
+      await client.send(
+        new PutCommand({
+          TableName,
+          Item: { ...triggerTokenKey(workflowId), kind: 'triggerToken', hash, rotatedAt: at },
+        }),
+      );
+    },
+
+    async getTriggerTokenHash(workflowId) {
+      const item = await getItem(triggerTokenKey(workflowId));
+      return item?.hash as string | undefined;
     },
 
     async putBackfill(backfill) {
