@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { ENV, OPTIONAL_ENV } from '#functions/commons/config.ts';
+import type { Clock } from '#shared/ports/clock.ts';
 import { retryStateMachineDefinition } from '#infra/state-machines/retry.ts';
 import {
   EVENT_BUS,
@@ -62,6 +63,8 @@ export type RuntimeOptions = {
   duplicateDelivery?: boolean;
   /** Keep a log of every Lambda invocation (`runtime.lambda.invocations`). */
   recordInvocations?: boolean;
+  /** The scheduler's clock (tests move it to fire schedules across hours and DST changes). */
+  clock?: Clock;
   onError?: (source: string, error: unknown) => void;
 };
 
@@ -127,6 +130,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
     };
     const scheduler = new LocalScheduler({
+      ...(options.clock ? { clock: options.clock } : {}),
       persistPath: dataDir && join(dataDir, 'scheduler', 'schedules.json'),
       deliver: async (targetArn, payload) => {
         // Scheduler invokes Lambda targets asynchronously (function errors get Lambda's own retries).

@@ -10,6 +10,7 @@ import {
   parseScheduleExpression,
   type ScheduleExpression,
 } from '#shared/scheduling/schedule-expression.ts';
+import { type Clock, systemClock } from '#shared/ports/clock.ts';
 import { AwsServiceError, type RestRequest, type RestResponse, type RestRoute } from './aws-endpoint.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants.ts';
 
@@ -58,10 +59,13 @@ export class LocalScheduler {
   #wakeUps = new Set<() => void>();
   #stopped = false;
   readonly #deliver: ScheduleDelivery;
+  /** Tests move this clock: a schedule fires when the clock passes its time (checked every tick). */
+  readonly #clock: Clock;
   readonly #persistPath: string | undefined;
   onDeliveryFailed: (schedule: string, error: unknown) => void = () => {};
 
-  constructor(options: { deliver: ScheduleDelivery; persistPath?: string }) {
+  constructor(options: { deliver: ScheduleDelivery; persistPath?: string; clock?: Clock }) {
+    this.#clock = options.clock ?? systemClock;
     this.#deliver = options.deliver;
     this.#persistPath = options.persistPath;
     if (this.#persistPath) {
@@ -95,7 +99,7 @@ export class LocalScheduler {
   }
 
   #tick(): void {
-    const now = new Date();
+    const now = this.#clock.now();
     for (const [key, at] of this.#next) {
       if (at > now) continue;
       const schedule = this.#schedules.get(key);
@@ -125,7 +129,7 @@ export class LocalScheduler {
         return;
       } catch (error) {
         const delay = Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** (attempt - 1));
-        if (attempt === maxAttempts || Date.now() + delay > deadline) {
+        if (attempt === maxAttempts || this.#clock.now().getTime() + delay > deadline) {
           this.onDeliveryFailed(schedule.Name, error);
           return;
         }
@@ -170,7 +174,7 @@ export class LocalScheduler {
     targetArn: string;
     input?: string;
   }): void {
-    const now = Date.now() / 1000;
+    const now = this.#clock.now().getTime() / 1000;
     const existing = this.#schedules.get(`${input.groupName}/${input.name}`);
     this.#put({
       Name: input.name,
@@ -195,7 +199,7 @@ export class LocalScheduler {
     const key = `${schedule.GroupName}/${schedule.Name}`;
     this.#schedules.set(key, schedule);
     this.#parsed.set(key, parseScheduleExpression(schedule.ScheduleExpression));
-    this.#scheduleNext(key, schedule, new Date());
+    this.#scheduleNext(key, schedule, this.#clock.now());
     if (persist) this.#save();
   }
 
@@ -296,7 +300,7 @@ export class LocalScheduler {
       }
       throw error;
     }
-    const now = Date.now() / 1000;
+    const now = this.#clock.now().getTime() / 1000;
     const arn = `arn:aws:scheduler:${LOCAL_REGION}:${LOCAL_ACCOUNT}:schedule/${groupName}/${name}`;
     this.#put({
       Name: name,
