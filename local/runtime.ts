@@ -14,7 +14,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { ENV, OPTIONAL_ENV } from '#functions/commons/config.ts';
-import type { Clock } from '#shared/ports/clock.ts';
 import { retryStateMachineDefinition } from '#infra/state-machines/retry.ts';
 import {
   EVENT_BUS,
@@ -30,6 +29,7 @@ import {
   SCHEDULE_GROUP,
   visibilityTimeoutSeconds,
 } from '#infra/topology.ts';
+import type { Clock } from '#shared/ports/clock.ts';
 import { type ApiGatewayOptions, LocalApiGateway } from './api-gateway.ts';
 import { AwsEndpoint } from './aws-endpoint.ts';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './constants.ts';

@@ -4,13 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { type Clock, systemClock } from '#shared/ports/clock.ts';
 import {
   InvalidScheduleExpressionError,
   nextFireTime,
   parseScheduleExpression,
   type ScheduleExpression,
 } from '#shared/scheduling/schedule-expression.ts';
-import { type Clock, systemClock } from '#shared/ports/clock.ts';
 import { AwsServiceError, type RestRequest, type RestResponse, type RestRoute } from './aws-endpoint.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants.ts';
 

@@ -5,7 +5,14 @@ import { z } from 'zod';
 import { backfillView, controlBackfill, createBackfill, getBackfill } from '#shared/engine/backfills.ts';
 import { completeCallback, heartbeatCallback } from '#shared/engine/callbacks.ts';
 import type { EngineDeps } from '#shared/engine/deps.ts';
-import { getInstance, getRun, getWorkflow, listInstances, readAttemptLog } from '#shared/engine/queries.ts';
+import {
+  getInstance,
+  getRun,
+  getWorkflow,
+  listInstances,
+  listRuns,
+  readAttemptLog,
+} from '#shared/engine/queries.ts';
 import { setResourceGroupLimit } from '#shared/engine/resource-groups.ts';
 import { createOneTimeRun } from '#shared/engine/runs.ts';
 import { rotateTriggerToken, triggerRun } from '#shared/engine/triggers.ts';
@@ -20,6 +27,7 @@ import {
   logQuerySchema,
   putEventSchema,
   resourceGroupSchema,
+  runListQuerySchema,
   runNowSchema,
 } from './schemas.ts';
 
@@ -40,6 +48,10 @@ export function createApiRouter(
     const query = logQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
     const attempt = Number(params.attempt);
     return json(200, await readAttemptLog(deps, params.id ?? '', attempt, query.stream, query.page));
+  });
+  app.get('/runs', async ({ req }) => {
+    const query = runListQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+    return json(200, await listRuns(deps, query));
   });
   app.get('/runs/:id', async ({ req, params }) => {
     const cursor = new URL(req.url).searchParams.get('instancesCursor') ?? undefined;

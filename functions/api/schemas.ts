@@ -60,3 +60,12 @@ export const backfillSchema = z.strictObject({
   parameters: z.record(z.string(), z.unknown()).optional(),
   parameterSets: z.array(z.record(z.string(), z.unknown())).min(1).max(100).optional(),
 });
+
+export const runListQuerySchema = z.strictObject({
+  workflowId: z.string().optional(),
+  backfillId: z.string().optional(),
+  type: z.enum(['PERIODIC', 'ONE_TIME', 'SUPPLEMENTARY']).optional(),
+  status: z.enum(['RUNNING', 'SUCCESS', 'FAILED', 'TERMINATED']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().optional(),
+});

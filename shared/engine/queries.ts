@@ -1,5 +1,5 @@
 // Read paths of the operations API.
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import type { Instance } from '../model/instance.ts';
 import type { Run } from '../model/run.ts';
 import type { Page, StoredWorkflow } from '../ports/store.ts';
@@ -109,4 +109,34 @@ export async function readAttemptLog(
       ? await deps.store.getAttemptLogChunk(instanceId, attemptNumber, stream, page - 1)
       : [];
   return { instanceId, attempt: attemptNumber, stream, page, pages, lines };
+}
+
+export type RunFilters = {
+  workflowId?: string;
+  backfillId?: string;
+  type?: Run['type'];
+  status?: Run['status'];
+  limit?: number;
+  cursor?: string;
+};
+
+/** Runs of a workflow (or of a backfill), newest first: an index query, never a scan. */
+export async function listRuns(deps: Pick<EngineDeps, 'store'>, filters: RunFilters): Promise<Page<Run>> {
+  const workflowId =
+    filters.workflowId ??
+    (filters.backfillId ? (await deps.store.getBackfill(filters.backfillId))?.workflowId : undefined);
+  if (!workflowId) {
+    if (filters.backfillId) throw new NotFoundError('backfill', filters.backfillId);
+    throw new ValidationError('Name the workflow (or the backfill) whose runs to list', [
+      { path: 'workflowId', code: 'REQUIRED', message: 'workflowId or backfillId is required' },
+    ]);
+  }
+  return deps.store.listRuns({
+    workflowId,
+    limit: Math.min(filters.limit ?? 50, MAX_PAGE_SIZE),
+    ...(filters.type ? { type: filters.type } : {}),
+    ...(filters.status ? { status: filters.status } : {}),
+    ...(filters.backfillId ? { backfillId: filters.backfillId } : {}),
+    ...(filters.cursor ? { cursor: filters.cursor } : {}),
+  });
 }

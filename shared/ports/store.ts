@@ -26,6 +26,15 @@ export type InstanceQuery = {
   cursor?: string;
 };
 
+export type RunQuery = {
+  workflowId: string;
+  type?: Run['type'];
+  status?: Run['status'];
+  backfillId?: string;
+  limit: number;
+  cursor?: string;
+};
+
 export type InstancePatch = Partial<
   Pick<
     Instance,
@@ -70,6 +79,8 @@ export type Store = {
   /** Creates the run unless it exists; answers whether this call created it. */
   createRun(run: Run): Promise<boolean>;
   getRun(id: string): Promise<Run | undefined>;
+  /** A workflow's runs, newest first, optionally only of a type, a status or a backfill. */
+  listRuns(query: RunQuery): Promise<Page<Run>>;
   /** The instances of one run, in task-id order, a page at a time. */
   listRunInstances(runId: string, limit: number, cursor?: string): Promise<Page<Instance>>;
   /**

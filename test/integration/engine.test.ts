@@ -811,6 +811,15 @@ describe('backfills', () => {
     expect(
       runs.every((r) => r.status === 'SUCCESS' && r.type === 'SUPPLEMENTARY' && r.backfillId === body.id),
     ).toBe(true);
+    const listed = await api<{ items: { id: string; type: string }[] }>(
+      'GET',
+      `/v1/runs?backfillId=${body.id}&limit=500`,
+    );
+    expect(listed.body.items).toHaveLength(30);
+    expect(new Set(listed.body.items.map((r) => r.type))).toEqual(new Set(['SUPPLEMENTARY']));
+    const byType = await api<{ items: unknown[] }>('GET', `/v1/runs?workflowId=${id}&type=ONE_TIME`);
+    expect(byType.body.items).toEqual([]);
+    expect((await api('GET', '/v1/runs')).status).toBe(400);
     // Started in the requested (descending) order.
     const starts = runs.map((r) => r.createdAt);
     expect([...starts].sort()).toEqual(starts);

@@ -185,6 +185,22 @@ function createAtomicStore(): MemoryStore {
       return true;
     },
 
+    async listRuns(query) {
+      const all = [...runs.values()]
+        .filter((r) => r.workflowId === query.workflowId)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+      const start = query.cursor ? Number(query.cursor) : 0;
+      const items = all
+        .slice(start, start + query.limit)
+        .filter((r) =>
+          (['type', 'status', 'backfillId'] as const).every(
+            (f) => query[f] === undefined || r[f] === query[f],
+          ),
+        )
+        .map((r) => copy(r));
+      return start + query.limit < all.length ? { items, cursor: String(start + query.limit) } : { items };
+    },
+
     async listRunInstances(runId, limit, cursor) {
       const all = [...instances.values()]
         .map((record) => record.instance)

@@ -25,7 +25,7 @@ import {
   type Instance,
   type InstanceStatus,
 } from '../../model/instance.ts';
-import { finishedCounterOf } from '../../model/run.ts';
+import { finishedCounterOf, type Run } from '../../model/run.ts';
 import type {
   InstancePatch,
   InstanceQuery,
@@ -58,7 +58,7 @@ import {
   triggerTokenKey,
   workflowDependencyKey,
 } from './misc-items.ts';
-import { runFromItem, runKey, runToItem } from './run-items.ts';
+import { runFromItem, runKey, runToItem, workflowRunsPartition } from './run-items.ts';
 import { INDEXES, idOfIndexKey } from './table.ts';
 import { workflowFromItem, workflowHeadKey, workflowVersionKey } from './workflow-items.ts';
 
@@ -187,6 +187,45 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
 
     createRun(run) {
       return putIfAbsent(runToItem(run));
+    },
+
+    async listRuns(query) {
+      const index = INDEXES.instancesByWorkflow;
+      const filters = (['type', 'status', 'backfillId'] as const).filter((f) => query[f] !== undefined);
+      const ids: string[] = [];
+      let start = query.cursor ? decodeCursor<Record<string, unknown>>(query.cursor) : undefined;
+      // A page reads at most `limit` runs of the workflow; filters may leave fewer (the cursor goes on).
+      do {
+        const out: QueryCommandOutput = await client.send(
+          new QueryCommand({
+            TableName,
+            IndexName: index.name,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': index.pk },
+            ExpressionAttributeValues: { ':pk': workflowRunsPartition(query.workflowId) },
+            ScanIndexForward: false,
+            Limit: query.limit - ids.length,
+            ExclusiveStartKey: start,
+          }),
+        );
+        ids.push(...(out.Items ?? []).map((row) => idOfIndexKey(row[index.sk])));
+        start = out.LastEvaluatedKey;
+      } while (start && ids.length < query.limit);
+      const found = new Map<string, Run>();
+      for (let i = 0; i < ids.length; i += BATCH_GET_LIMIT) {
+        let pending: Record<string, unknown>[] | undefined = ids.slice(i, i + BATCH_GET_LIMIT).map(runKey);
+        while (pending && pending.length > 0) {
+          const out: BatchGetCommandOutput = await client.send(
+            new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }),
+          );
+          for (const item of out.Responses?.[TableName] ?? []) found.set(String(item.id), runFromItem(item));
+          pending = out.UnprocessedKeys?.[TableName]?.Keys;
+        }
+      }
+      const items = ids
+        .flatMap((id) => (found.has(id) ? [found.get(id) as Run] : []))
+        .filter((run) => filters.every((f) => run[f] === query[f]));
+      return start ? { items, cursor: encodeCursor(start) } : { items };
     },
 
     async listRunInstances(runId, limit, cursor) {
