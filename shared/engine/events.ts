@@ -38,25 +38,36 @@ export async function receiveEvent(deps: EngineDeps, event: ReceivedEvent): Prom
   const fresh = await deps.store.putEventInstance(instance);
   if (malformed) return fresh;
   // Also on a redelivery: a crash may have come between recording and releasing.
-  const released = await releaseWaiters(deps, instance.name, instance.dataTime);
-  if (released.length > 0)
-    await deps.store.markEventConsumed(instance.id, released, deps.clock.now().toISOString());
+  const at = () => deps.clock.now().toISOString();
+  const waiters = await deps.store.listEventWaiters(instance.name, instance.dataTime);
+  if (waiters.length === 0) return fresh; // kept PENDING: consumed when its instance appears
+  await deps.store.setEventStatus(instance.id, ['PENDING'], 'CONSUMING', at());
+  const released: string[] = [];
+  let expired = 0;
+  for (const waiterId of waiters) {
+    const outcome = await releaseWaitingEvent(deps, waiterId);
+    if (outcome === 'RELEASED') released.push(waiterId);
+    if (outcome === 'TIMED_OUT') expired++;
+  }
+  if (released.length > 0) {
+    await deps.store.setEventStatus(instance.id, ['PENDING', 'CONSUMING'], 'CONSUMED', at(), released);
+  } else if (expired > 0) {
+    // Every instance that waited for it gave up before it came: it arrived too late.
+    await deps.store.setEventStatus(instance.id, ['PENDING', 'CONSUMING'], 'EXPIRED', at());
+  } else {
+    await deps.store.setEventStatus(instance.id, ['CONSUMING'], 'PENDING', at());
+  }
   return fresh;
 }
 
-/** Moves every instance waiting for event `name` at `dataTime` on to WAITING_UPSTREAM. */
-export async function releaseWaiters(deps: EngineDeps, name: string, dataTime: string): Promise<string[]> {
-  const released: string[] = [];
-  for (const instanceId of await deps.store.listEventWaiters(name, dataTime)) {
-    if (await releaseWaitingEvent(deps, instanceId)) released.push(instanceId);
-  }
-  return released;
-}
-
 /** WAITING_EVENT → WAITING_UPSTREAM, then the usual decision (run at once if nothing else is awaited). */
-export async function releaseWaitingEvent(deps: EngineDeps, instanceId: string): Promise<boolean> {
+export async function releaseWaitingEvent(
+  deps: EngineDeps,
+  instanceId: string,
+): Promise<'RELEASED' | 'TIMED_OUT' | 'NOT_WAITING'> {
   const instance = await deps.store.getInstance(instanceId);
-  if (instance?.status !== 'WAITING_EVENT') return false;
+  if (instance?.error?.code === 'EVENT_TIMEOUT') return 'TIMED_OUT';
+  if (instance?.status !== 'WAITING_EVENT') return 'NOT_WAITING';
   try {
     const moved = await deps.store.transitionInstance(
       instance,
@@ -67,9 +78,9 @@ export async function releaseWaitingEvent(deps: EngineDeps, instanceId: string):
       },
     );
     await decide(deps, moved);
-    return true;
+    return 'RELEASED';
   } catch (error) {
-    if (error instanceof ConflictError) return false;
+    if (error instanceof ConflictError) return 'NOT_WAITING';
     throw error;
   }
 }

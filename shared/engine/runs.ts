@@ -287,8 +287,12 @@ async function waitForEvents(deps: CreateRunDeps, instances: Instance[]) {
     const event = instance.task.event;
     if (!event) continue;
     await deps.store.putEventWaiter(event.name, instance.dataTime, instance.id);
-    if ((await deps.store.listEventIds(event.name, instance.dataTime)).length > 0) {
-      await releaseWaitingEvent(deps, instance.id);
+    const arrived = await deps.store.listEventIds(event.name, instance.dataTime);
+    if (arrived.length > 0 && (await releaseWaitingEvent(deps, instance.id)) === 'RELEASED') {
+      // The event was kept PENDING for it: now it is consumed.
+      const at = deps.clock.now().toISOString();
+      for (const eventId of arrived)
+        await deps.store.setEventStatus(eventId, ['PENDING'], 'CONSUMED', at, [instance.id]);
     }
   }
 }

@@ -2,7 +2,7 @@
 // adapter (shared/aws/dynamodb/store.ts) implements it on one DynamoDB table; every state
 // change is a conditional write and every list is a key or index query.
 import type { Backfill, BackfillStatus } from '../model/backfill.ts';
-import type { EventInstance } from '../model/event-instance.ts';
+import type { EventInstance, EventInstanceStatus } from '../model/event-instance.ts';
 import type { Instance, InstanceStatus, UpstreamOutcome } from '../model/instance.ts';
 import type { Run } from '../model/run.ts';
 import type { WorkflowDefinition } from '../model/workflow.ts';
@@ -177,8 +177,14 @@ export type Store = {
   putEventInstance(event: EventInstance): Promise<boolean>;
   /** Ids of the events received with this name and data time. */
   listEventIds(name: string, dataTime: string): Promise<string[]>;
-  /** Marks a PENDING event CONSUMED by the instances it released. */
-  markEventConsumed(eventId: string, instanceIds: string[], at: string): Promise<void>;
+  /** Moves an event from one of `from` to `to` (CONSUMING, CONSUMED with its consumers, EXPIRED). */
+  setEventStatus(
+    eventId: string,
+    from: EventInstanceStatus[],
+    to: EventInstanceStatus,
+    at: string,
+    consumedBy?: string[],
+  ): Promise<void>;
   /** Remembers that an instance waits for the event `name` at `dataTime`. */
   putEventWaiter(name: string, dataTime: string, instanceId: string): Promise<void>;
   listEventWaiters(name: string, dataTime: string): Promise<string[]>;

@@ -645,6 +645,23 @@ describe('event listeners', () => {
       }),
     );
     expect(out.FailedEntryCount).toBe(0);
+    return out.Entries?.[0]?.EventId ?? '';
+  }
+
+  async function eventStatus(eventId: string): Promise<unknown> {
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBDocumentClient, GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const client = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: runtime.dynamoDbEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'rondolocal', secretAccessKey: 'rondolocal' },
+      }),
+    );
+    const out = await client.send(
+      new GetCommand({ TableName: runtime.tableName, Key: { pk: `EVT#${eventId}`, sk: '#EVENT' } }),
+    );
+    return out.Item?.status;
   }
 
   const listening = (id: string, event: string) => ({
@@ -668,8 +685,14 @@ describe('event listeners', () => {
     await emit(event, '2026-02-01T00:00:00Z'); // another data time: releases nothing
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect((await instance(runId, 'file-ready')).status).toBe('WAITING_EVENT');
-    await emit(event, run.dataTime);
+    const eventId = await emit(event, run.dataTime);
     expect((await finishedRun(runId)).status).toBe('SUCCESS');
+    expect(
+      await eventually(
+        async () => ((await eventStatus(eventId)) === 'CONSUMED' ? true : undefined),
+        'CONSUMED',
+      ),
+    ).toBe(true);
     const released = await instance(runId, 'file-ready');
     expect(released.transitions.map((t) => t.status)).toEqual([
       'WAITING_EVENT',
@@ -740,6 +763,23 @@ describe('event listeners', () => {
     expect((await api('POST', '/v1/events', { Source: 'acme', DetailType: 'x', Detail: '[1]' })).status).toBe(
       400,
     );
+    // The event its instance waited for, arriving after the wait ended, expires.
+    const { body: closed } = await api<{ dataTime: string }>('GET', `/v1/runs/${runId}`);
+    const late = await api<{ eventId: string }>('POST', '/v1/events', {
+      Source: 'acme.ledger',
+      DetailType: event,
+      Detail: { dataTime: closed.dataTime },
+    });
+    const lateItem = await eventually(async () => {
+      const out = await dynamoDb.send(
+        new GetCommand({
+          TableName: runtime.tableName,
+          Key: { pk: `EVT#${late.body.eventId}`, sk: '#EVENT' },
+        }),
+      );
+      return out.Item?.status === 'EXPIRED' ? out.Item : undefined;
+    }, 'the late event to expire');
+    expect(lateItem.status).toBe('EXPIRED');
   });
 });
 

@@ -502,9 +502,9 @@ function createAtomicStore(): MemoryStore {
         .map((e) => e.id);
     },
 
-    async markEventConsumed(eventId) {
+    async setEventStatus(eventId, from, to) {
       const event = events.get(eventId);
-      if (event?.status === 'PENDING') event.status = 'CONSUMED';
+      if (event && from.includes(event.status)) event.status = to;
     },
 
     async putEventWaiter(name, dataTime, instanceId) {

@@ -587,20 +587,20 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       return (await queryAll(eventByTimeKey(name, dataTime, '').pk)).map((item) => String(item.sk));
     },
 
-    async markEventConsumed(eventId, instanceIds, at) {
+    async setEventStatus(eventId, from, to, at, consumedBy) {
       try {
         await client.send(
           new UpdateCommand({
             TableName,
             Key: eventInstanceKey(eventId),
-            UpdateExpression: 'SET #status = :consumed, consumedAt = :at, consumedBy = :by',
-            ConditionExpression: '#status = :pending',
+            UpdateExpression: `SET #status = :to, statusAt = :at${consumedBy ? ', consumedBy = :by' : ''}`,
+            ConditionExpression: `#status IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
-              ':consumed': 'CONSUMED',
-              ':pending': 'PENDING',
+              ':to': to,
               ':at': at,
-              ':by': instanceIds,
+              ...(consumedBy ? { ':by': consumedBy } : {}),
+              ...Object.fromEntries(from.map((status, i) => [`:from${i}`, status])),
             },
           }),
         );
