@@ -1,7 +1,8 @@
 // Error kinds of the domain core. Each has a stable machine-readable `code`; the edges
 // (HTTP API, SQS handlers) map them to status codes or batch failures, never the core.
 
-export type ErrorDetail = { path: string; message: string; code?: string };
+/** One fault: where (`tasks[2].id`), what, and for text faults the character `position` in the value. */
+export type ErrorDetail = { path: string; message: string; code?: string; position?: number };
 
 type RondoErrorOptions = { cause?: unknown; details?: ErrorDetail[] };
 

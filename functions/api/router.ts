@@ -90,6 +90,12 @@ export function createApiRouter(
     return json(200, { ...result.workflow, changed: result.changed });
   });
 
+  app.delete('/workflows/:id/schedule', async ({ params, event }) => {
+    const actor = callerOf(event as APIGatewayProxyEventV2) ?? options.developmentIdentity ?? 'unknown';
+    const result = await setSchedule(deps, params.id ?? '', undefined, actor);
+    return json(200, { ...result.workflow, changed: result.changed });
+  });
+
   app.post('/workflows/:id/trigger-token', async ({ params }) =>
     json(201, { ...(await rotateTriggerToken(deps, params.id ?? '')), url: `/v1/triggers/${params.id}` }),
   );

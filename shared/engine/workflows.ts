@@ -139,8 +139,9 @@ function validateSchedule(definition: WorkflowDefinition): void {
       throw new ValidationError('The schedule expression is not valid', [
         {
           path: 'schedule.expression',
-          message: `${error.message} (at position ${error.position})`,
+          message: error.message,
           code: error.code,
+          position: error.position,
         },
       ]);
     }
@@ -157,7 +158,7 @@ function validateSchedule(definition: WorkflowDefinition): void {
   }
 }
 
-/** Replaces the workflow's scheduling setting (a new version). */
+/** Replaces the workflow's scheduling setting (a new version); `undefined` removes it. */
 export async function setSchedule(
   deps: Pick<EngineDeps, 'store' | 'clock' | 'scheduler'>,
   workflowId: string,
@@ -166,5 +167,6 @@ export async function setSchedule(
 ): Promise<SaveResult> {
   const existing = await deps.store.getWorkflow(workflowId);
   if (!existing) throw new NotFoundError('workflow', workflowId);
-  return saveWorkflow(deps, { ...existing.definition, schedule }, actor);
+  const { schedule: _previous, ...rest } = existing.definition;
+  return saveWorkflow(deps, schedule === undefined ? rest : { ...rest, schedule }, actor);
 }

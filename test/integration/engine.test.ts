@@ -916,12 +916,19 @@ describe('scheduling setting and URL triggers', () => {
     expect(runtime.scheduler.nextFire('rondo', id)).toBeUndefined();
     await api('PUT', `/v1/workflows/${id}/schedule`, { ...schedule, status: 'ENABLED' });
     expect(runtime.scheduler.nextFire('rondo', id)?.getTime()).toBe(firstFire?.getTime());
-    const bad = await api<{ error: { details: { path: string }[] } }>('PUT', `/v1/workflows/${id}/schedule`, {
-      ...schedule,
-      expression: 'cron(0 25 * * ? *)',
-    });
+    const bad = await api<{ error: { details: { path: string; position?: number }[] } }>(
+      'PUT',
+      `/v1/workflows/${id}/schedule`,
+      {
+        ...schedule,
+        expression: 'cron(0 25 * * ? *)',
+      },
+    );
     expect(bad.status).toBe(400);
-    expect(bad.body.error.details[0]?.path).toBe('schedule.expression');
+    expect(bad.body.error.details[0]).toMatchObject({ path: 'schedule.expression', position: 7 });
+    // Removing the setting deletes the schedule through the Scheduler API.
+    expect((await api('DELETE', `/v1/workflows/${id}/schedule`)).status).toBe(200);
+    expect(stored()).toBeUndefined();
   });
 
   it('starts a one-time run from its trigger URL with the current token only', async () => {
