@@ -720,42 +720,14 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     },
 
     async listDependedOnTasks(workflowId) {
-      const tasks = new Set<string>();
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out: QueryCommandOutput = await client.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': workflowDependencyKey(workflowId, '', '').pk },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of out.Items ?? []) tasks.add(String(item.task));
-        start = out.LastEvaluatedKey;
-      } while (start);
-      return tasks;
+      return new Set(
+        (await queryAll(workflowDependencyKey(workflowId, '', '').pk)).map((item) => String(item.task)),
+      );
     },
 
     async listDependents(upstreamId) {
-      const ids: string[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out: QueryCommandOutput = await client.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': dependentKey(upstreamId, '').pk },
-            // Consistent: a dependent registered just before this upstream finished must be seen.
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of out.Items ?? []) ids.push(String(item.dependentId));
-        start = out.LastEvaluatedKey;
-      } while (start);
-      return ids;
+      // Consistent: a dependent registered just before this upstream finished must be seen.
+      return (await queryAll(dependentKey(upstreamId, '').pk)).map((item) => String(item.dependentId));
     },
 
     async putAttemptLogs(instance, attempt, stream, text) {
