@@ -3,11 +3,11 @@
 // every queue message delivered twice, handlers crashed after their first write.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentFunction } from '#local/lambda-service.ts';
-import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
+import type { Runtime } from '#local/runtime.ts';
 import { requestCounter } from '#shared/aws/request-accounting.ts';
+import { apiClient, scriptedCalls, startFaultInjectingRuntime } from '../support/fault-runtime.ts';
 import { unique } from './support.ts';
 
 type Attempt = { number: number; status: string; error?: { code: string } };
@@ -28,6 +28,7 @@ type Instance = {
 type Run = { id: string; status: string; unfinished: number };
 
 let runtime: Runtime;
+const api = apiClient(() => runtime.apiUrl);
 let notified: { token?: string } = {};
 let notifyServer: Server;
 let notifyUrl = '';
@@ -46,16 +47,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => notifyServer.listen(0, '127.0.0.1', resolve));
   notifyUrl = `http://127.0.0.1:${(notifyServer.address() as AddressInfo).port}/notify`;
-  runtime = await startRuntime({
-    port: 0,
-    functionsDirs: [join(PROJECT_ROOT, 'test', 'fixtures', 'functions')],
-    visibilityTimeoutSeconds: 2,
-    graceSeconds: 1,
-    duplicateDelivery: true,
-    recordInvocations: true,
-    logLevel: 'ERROR',
-    onError: () => {},
-  });
+  runtime = await startFaultInjectingRuntime();
 }, 60_000);
 
 afterAll(async () => {
@@ -63,16 +55,6 @@ afterAll(async () => {
   await runtime?.stop();
   await new Promise((resolve) => notifyServer.close(resolve));
 });
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${runtime.apiUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
-}
 
 async function eventually<T>(
   probe: () => Promise<T | undefined>,
@@ -104,17 +86,7 @@ const finishedRun = (runId: string) =>
 const instance = async (runId: string, taskId: string) =>
   (await api<Instance>('GET', `/v1/instances/${runId}.${taskId}`)).body;
 
-/** Calls of the scripted task function, by instance id and attempt. */
-function scriptedCalls(runId: string): Map<string, number> {
-  const calls = new Map<string, number>();
-  for (const { name, event } of runtime.lambda.invocations) {
-    const e = event as { instance?: { id: string; attempt: number } };
-    if (name !== 'scripted' || !e.instance?.id.startsWith(`${runId}.`)) continue;
-    const key = `${e.instance.id}#${e.instance.attempt}`;
-    calls.set(key, (calls.get(key) ?? 0) + 1);
-  }
-  return calls;
-}
+const scriptedCallsOf = (runId: string) => scriptedCalls(runtime, runId);
 
 const scripted = (
   id: string,
@@ -193,7 +165,7 @@ describe('engine on the embedded runtime, every message delivered twice', () => 
       'after-blocked': 'WAITING_UPSTREAM+blocked',
     });
     expect(run.status).toBe('FAILED');
-    const calls = scriptedCalls(runId);
+    const calls = scriptedCallsOf(runId);
     expect([...calls.values()].every((n) => n === 1)).toBe(true);
     expect(calls.get(`${runId}.flaky#2`)).toBe(1);
     expect(calls.get(`${runId}.broken#2`)).toBe(1);
@@ -224,7 +196,7 @@ describe('engine on the embedded runtime, every message delivered twice', () => 
     const join = await instance(runId, 'join');
     expect(join.accumulatedRuns).toBe(1);
     expect(join.transitions.map((t) => t.status)).toEqual(['WAITING_UPSTREAM', 'RUNNING', 'SUCCESS']);
-    expect(scriptedCalls(runId).get(`${runId}.join#1`)).toBe(1);
+    expect(scriptedCallsOf(runId).get(`${runId}.join#1`)).toBe(1);
   }, 60_000);
 });
 

@@ -2,10 +2,10 @@
 // twice: the same generator and reference model of PRODUCT.md §3 as the engine's property
 // test (test/unit/engine/engine-property.test.ts), with real Lambda, SQS, DynamoDB and the
 // local Step Functions retry machine instead of the in-memory harness.
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
+import type { Runtime } from '#local/runtime.ts';
+import { apiClient, scriptedCalls, startFaultInjectingRuntime } from '../support/fault-runtime.ts';
 import {
   type Dag,
   dagArbitrary,
@@ -26,33 +26,15 @@ type Instance = {
 type Run = { id: string; status: string; unfinished: number; failed: number; blocked: number };
 
 let runtime: Runtime;
+const api = apiClient(() => runtime.apiUrl);
 
 beforeAll(async () => {
-  runtime = await startRuntime({
-    port: 0,
-    functionsDirs: [join(PROJECT_ROOT, 'test', 'fixtures', 'functions')],
-    visibilityTimeoutSeconds: 2,
-    graceSeconds: 1,
-    duplicateDelivery: true,
-    recordInvocations: true,
-    logLevel: 'ERROR',
-    onError: () => {},
-  });
+  runtime = await startFaultInjectingRuntime();
 }, 60_000);
 
 afterAll(async () => {
   await runtime?.stop();
 });
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${runtime.apiUrl}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
-}
 
 async function finishedRun(runId: string, timeoutMs = 30_000): Promise<Run> {
   const deadline = Date.now() + timeoutMs;
@@ -62,18 +44,6 @@ async function finishedRun(runId: string, timeoutMs = 30_000): Promise<Run> {
     if (Date.now() > deadline) throw new Error(`timed out waiting for run ${runId}: ${JSON.stringify(body)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-/** Calls of the scripted task function for the run, by `instanceId#attempt`. */
-function scriptedCalls(runId: string): Map<string, number> {
-  const calls = new Map<string, number>();
-  for (const { name, event } of runtime.lambda.invocations) {
-    const e = event as { instance?: { id: string; attempt: number } };
-    if (name !== 'scripted' || !e.instance?.id.startsWith(`${runId}.`)) continue;
-    const key = `${e.instance.id}#${e.instance.attempt}`;
-    calls.set(key, (calls.get(key) ?? 0) + 1);
-  }
-  return calls;
 }
 
 /** Every task is the `scripted` fixture function, failing as its script says (-1: always). */
@@ -140,7 +110,7 @@ describe('random DAGs on the embedded runtime, every message delivered twice', (
       });
 
       // Each attempt the reference makes called the function exactly once; no other attempt ran.
-      const calls = scriptedCalls(runId);
+      const calls = scriptedCalls(runtime, runId);
       const expectedCalls = reference.flatMap((r, i) =>
         Array.from({ length: r.attempts }, (_x, a) => `${instanceOf(i)}#${a + 1}`),
       );

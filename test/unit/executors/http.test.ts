@@ -2,52 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpExecutor } from '#shared/executors/http.ts';
-import type { Instance } from '#shared/model/instance.ts';
 import type { AttemptResult } from '#shared/ports/executor.ts';
+import { runningInstance } from '../../support/instances.ts';
 
-function instance(): Instance {
-  return {
-    id: 'inst-1',
-    runId: 'run-1',
-    workflowId: 'wf',
-    workflowVersion: 1,
-    taskId: 'call',
-    taskName: 'call',
-    taskType: 'http',
-    dataTime: '2024-05-01T00:00:00.000Z',
-    type: 'ONE_TIME',
-    status: 'RUNNING',
-    owner: 'alice',
-    folder: '/',
-    resourceGroup: 'default',
-    cycleType: null,
-    plannedTime: '2024-05-01T00:00:00.000Z',
-    retries: 0,
-    accumulatedRuns: 1,
-    transitions: [],
-    upstream: [],
-    downstream: [],
-    externalUpstream: [],
-    waitingUpstreams: 0,
-    blockingUpstreams: 0,
-    unmetUpstreams: 0,
-    upstreamOutcomes: {},
-    task: {
-      id: 'call',
-      type: 'http',
-      config: {},
-      retry: { maxRetries: 0, intervalSeconds: 0, backoffRate: 1 },
-      timeoutSeconds: 60,
-      resourceGroup: 'default',
-      selfDependent: false,
-      dependsOn: [],
-    },
-    timezone: 'UTC',
-    parameters: {},
-    attempts: [],
-    revision: 1,
-  };
-}
+const instance = () => runningInstance('inst-1', 'call', 'http');
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -1,0 +1,46 @@
+// A minimal RUNNING instance of one task, for executor tests.
+import type { Instance } from '#shared/model/instance.ts';
+
+export function runningInstance(id: string, taskId: string, taskType: Instance['taskType']): Instance {
+  return {
+    id,
+    runId: 'run-1',
+    workflowId: 'wf',
+    workflowVersion: 1,
+    taskId,
+    taskName: taskId,
+    taskType,
+    dataTime: '2024-05-01T00:00:00.000Z',
+    type: 'ONE_TIME',
+    status: 'RUNNING',
+    owner: 'alice',
+    folder: '/',
+    resourceGroup: 'default',
+    cycleType: null,
+    plannedTime: '2024-05-01T00:00:00.000Z',
+    retries: 0,
+    accumulatedRuns: 1,
+    transitions: [],
+    upstream: [],
+    downstream: [],
+    externalUpstream: [],
+    waitingUpstreams: 0,
+    blockingUpstreams: 0,
+    unmetUpstreams: 0,
+    upstreamOutcomes: {},
+    task: {
+      id: taskId,
+      type: taskType,
+      config: {},
+      retry: { maxRetries: 0, intervalSeconds: 0, backoffRate: 1 },
+      timeoutSeconds: 60,
+      resourceGroup: 'default',
+      selfDependent: false,
+      dependsOn: [],
+    },
+    timezone: 'UTC',
+    parameters: {},
+    attempts: [],
+    revision: 1,
+  };
+}
