@@ -2,6 +2,7 @@
 // first attempt, built deterministically (a seeded generator), so every run measures the
 // same graph.
 import type { WorkflowDefinitionInput } from '#shared/model/workflow.ts';
+import { seededRandom } from '#shared/util/seeded-random.ts';
 
 export type Workload = {
   name: string;
@@ -11,18 +12,6 @@ export type Workload = {
   tasks: number;
   edges: number;
 };
-
-/** mulberry32: a small deterministic generator (the graph must not change between runs). */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const noop = (id: string) => ({ id, type: 'noop' as const });
 
@@ -34,7 +23,7 @@ const noop = (id: string) => ({ id, type: 'noop' as const });
  * more than two upstreams per task (dag-1000: 1,626 edges, 1.71 per task of layers 2…20).
  */
 export function layeredDag(layers: number, width: number, seed = 20_260_101): Workload {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   const id = (layer: number, i: number) => `l${String(layer).padStart(2, '0')}t${String(i).padStart(3, '0')}`;
   const tasks = [];
   const edges: { from: string; to: string }[] = [];

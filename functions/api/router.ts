@@ -36,6 +36,8 @@ export function createApiRouter(
   options: { version: string; developmentIdentity?: string },
 ) {
   const app = new Router({ prefix: '/v1' });
+  const actorOf = (event: APIGatewayProxyEventV2) =>
+    callerOf(event) ?? options.developmentIdentity ?? 'unknown';
 
   app.get('/health', () => ({ status: 'ok', version: options.version }));
 
@@ -72,7 +74,7 @@ export function createApiRouter(
 
   app.post('/workflows/:id/backfills', async ({ req, params, event }) => {
     const body = backfillSchema.parse(JSON.parse((await req.text()) || 'null'));
-    const actor = callerOf(event as APIGatewayProxyEventV2) ?? options.developmentIdentity ?? 'unknown';
+    const actor = actorOf(event as APIGatewayProxyEventV2);
     return json(201, backfillView(await createBackfill(deps, params.id ?? '', body, actor)));
   });
   app.get('/backfills/:id', async ({ params }) =>
@@ -85,13 +87,13 @@ export function createApiRouter(
 
   app.put('/workflows/:id/schedule', async ({ req, params, event }) => {
     const schedule: unknown = JSON.parse((await req.text()) || 'null');
-    const actor = callerOf(event as APIGatewayProxyEventV2) ?? options.developmentIdentity ?? 'unknown';
+    const actor = actorOf(event as APIGatewayProxyEventV2);
     const result = await setSchedule(deps, params.id ?? '', schedule, actor);
     return json(200, { ...result.workflow, changed: result.changed });
   });
 
   app.delete('/workflows/:id/schedule', async ({ params, event }) => {
-    const actor = callerOf(event as APIGatewayProxyEventV2) ?? options.developmentIdentity ?? 'unknown';
+    const actor = actorOf(event as APIGatewayProxyEventV2);
     const result = await setSchedule(deps, params.id ?? '', undefined, actor);
     return json(200, { ...result.workflow, changed: result.changed });
   });
@@ -119,7 +121,7 @@ export function createApiRouter(
         { path: 'id', message: `expected '${params.id}'`, code: 'ID_MISMATCH' },
       ]);
     }
-    const actor = callerOf(event as APIGatewayProxyEventV2) ?? options.developmentIdentity ?? 'unknown';
+    const actor = actorOf(event as APIGatewayProxyEventV2);
     const result = await saveWorkflow(deps, body, actor);
     return json(result.created ? 201 : 200, { ...result.workflow, changed: result.changed });
   });

@@ -4,17 +4,19 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
 
-export type RuntimeInfo = Pick<
-  Runtime,
-  | 'apiUrl'
-  | 'awsEndpoint'
-  | 'dynamoDbEndpoint'
-  | 'sqsEndpoint'
-  | 'tableName'
-  | 'queueUrls'
-  | 'deadLetterQueueUrls'
-  | 'environment'
->;
+/** What tests read of the runtime started here. */
+const RUNTIME_INFO = [
+  'apiUrl',
+  'awsEndpoint',
+  'dynamoDbEndpoint',
+  'sqsEndpoint',
+  'tableName',
+  'queueUrls',
+  'deadLetterQueueUrls',
+  'environment',
+] as const;
+
+export type RuntimeInfo = Pick<Runtime, (typeof RUNTIME_INFO)[number]>;
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -40,26 +42,11 @@ export async function setup(project: TestProject) {
     logLevel: 'ERROR',
     onError: () => {},
   });
-  const {
-    apiUrl,
-    awsEndpoint,
-    dynamoDbEndpoint,
-    sqsEndpoint,
-    tableName,
-    queueUrls,
-    deadLetterQueueUrls,
-    environment,
-  } = runtime;
-  project.provide('runtime', {
-    apiUrl,
-    awsEndpoint,
-    dynamoDbEndpoint,
-    sqsEndpoint,
-    tableName,
-    queueUrls,
-    deadLetterQueueUrls,
-    environment,
-  });
+  const started = runtime;
+  project.provide(
+    'runtime',
+    Object.fromEntries(RUNTIME_INFO.map((key) => [key, started[key]])) as RuntimeInfo,
+  );
 }
 
 export async function teardown() {

@@ -7,6 +7,9 @@ import type { EngineDeps } from '#shared/engine/deps.ts';
 import { resolveFinishedInstance } from '#shared/engine/resolve.ts';
 import type { CompletionMessage, DispatchMessage, WorkQueue } from '#shared/ports/queue.ts';
 import type { RetryRunner } from '#shared/ports/retry-runner.ts';
+import { seededRandom } from '#shared/util/seeded-random.ts';
+
+export { seededRandom };
 
 export type RetryRequest = Parameters<RetryRunner['startRetry']>[0];
 
@@ -86,18 +89,6 @@ export function createMemoryQueues(): MemoryQueues {
       }
       return taken;
     },
-  };
-}
-
-/** A deterministic generator of numbers in [0, 1) (mulberry32), for reproducible orders. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
 
