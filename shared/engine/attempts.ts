@@ -7,6 +7,7 @@ import { instanceId as idOf } from '../model/ids.ts';
 import {
   type AttemptRecord,
   type AttemptTrigger,
+  currentAttempt,
   FINISHED_STATUSES,
   type Instance,
 } from '../model/instance.ts';
@@ -80,8 +81,8 @@ export async function runRetryAttempt(
     await deps.completionQueue.send([{ instanceId }]);
     return 'IGNORED';
   }
-  // While RETRYING, `retries + 1` is the attempt that failed; only the one after it may start.
-  if (instance?.status !== 'RETRYING' || instance.retries + 2 !== attempt) return 'IGNORED';
+  // While RETRYING, the current attempt is the one that failed; only the one after it may start.
+  if (instance?.status !== 'RETRYING' || currentAttempt(instance) + 1 !== attempt) return 'IGNORED';
   const running = await startAttempt(deps, instance, 'RETRY', attempt - 1, false);
   if (!running) return 'IGNORED';
   await runAttempt(deps, running);
@@ -97,7 +98,7 @@ async function startAttempt(
 ): Promise<Instance | undefined> {
   const now = deps.clock.now();
   const record: AttemptRecord = {
-    number: retries + 1,
+    number: currentAttempt(instance) + 1,
     trigger,
     startTime: now.toISOString(),
     status: 'RUNNING',
@@ -125,7 +126,7 @@ async function startAttempt(
 
 /** Runs the executor of a RUNNING instance and finishes the attempt (callbacks finish later). */
 async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> {
-  const attempt = instance.retries + 1;
+  const attempt = currentAttempt(instance);
   // A callback task's token exists before its config is rendered: the config may name it.
   const callback = instance.taskType === 'callback' ? issueCallbackToken(instance.id, attempt) : undefined;
   const upstreamOutputs = await outputsOfUpstream(deps, instance);
@@ -209,7 +210,7 @@ async function handOutCallback(
   if (!config.notify || !notify) return;
   const result = await notify.execute({
     instance: withToken,
-    attempt: withToken.retries + 1,
+    attempt: currentAttempt(withToken),
     config: config.notify as Record<string, unknown>,
     parameters: instance.parameters,
     upstreamOutputs: {},
@@ -230,7 +231,7 @@ export async function finishAttempt(
   result: AttemptResult,
 ): Promise<void> {
   const now = deps.clock.now();
-  const attempt = instance.retries + 1;
+  const attempt = currentAttempt(instance);
   const logStreams = await storeLogs(deps, instance, attempt, result);
   const attempts = instance.attempts.map((a) =>
     a.number === attempt && a.status === 'RUNNING'

@@ -2,6 +2,7 @@
 // failure with it (POST /v1/callbacks/{token}) or sends heartbeats to keep the attempt alive.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { NotFoundError, RondoError } from '../errors.ts';
+import { currentAttempt } from '../model/instance.ts';
 import type { AttemptResult } from '../ports/executor.ts';
 import { finishAttempt } from './attempts.ts';
 import type { EngineDeps } from './deps.ts';
@@ -48,7 +49,7 @@ async function instanceOfToken(deps: Pick<EngineDeps, 'store'>, token: string) {
   const expected = Buffer.from(instance.callbackTokenHash ?? '');
   const given = Buffer.from(hashOf(secret));
   const matches = expected.length === given.length && timingSafeEqual(expected, given);
-  if (!matches || instance.status !== 'RUNNING' || instance.retries + 1 !== attempt)
+  if (!matches || instance.status !== 'RUNNING' || currentAttempt(instance) !== attempt)
     throw new InvalidCallbackTokenError();
   return instance;
 }

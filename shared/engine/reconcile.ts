@@ -2,7 +2,7 @@
 // will move: a lost message, a crashed handler, an executor silent past its timeout.
 // Bounded work per sweep: at most `perShard` instances from each shard of the index.
 import { ConflictError } from '../errors.ts';
-import { FINISHED_STATUSES, type Instance } from '../model/instance.ts';
+import { currentAttempt, FINISHED_STATUSES, type Instance } from '../model/instance.ts';
 import { DUE_SHARDS } from '../ports/store.ts';
 import { finishAttempt } from './attempts.ts';
 import type { EngineDeps } from './deps.ts';
@@ -82,7 +82,7 @@ async function heal(deps: EngineDeps, instance: Instance): Promise<HealAction> {
       const healed = await deps.store.patchInstance(instance, { dueAt: dueAfter(now, 0, deps.settings) });
       await deps.retryRunner.startRetry({
         instanceId: healed.id,
-        attempt: healed.retries + 2,
+        attempt: currentAttempt(healed) + 1,
         waitSeconds: 0,
         restart: healed.revision,
       });

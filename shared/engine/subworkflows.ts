@@ -1,7 +1,7 @@
 // `subworkflow` tasks: an attempt starts a child run of another workflow (same data time,
 // mapped parameters) and waits; the child's closing finishes the attempt with its status.
 import { childRunId } from '../model/ids.ts';
-import type { Instance } from '../model/instance.ts';
+import { currentAttempt, type Instance } from '../model/instance.ts';
 import type { Run } from '../model/run.ts';
 import { subworkflowConfigSchema } from '../model/workflow.ts';
 import type { AttemptResult } from '../ports/executor.ts';
@@ -17,7 +17,7 @@ export async function startChildRun(deps: EngineDeps, instance: Instance, config
     return;
   }
   const { workflow, parameters } = parsed.data;
-  const parent = { runId: instance.runId, instanceId: instance.id, attempt: instance.retries + 1 };
+  const parent = { runId: instance.runId, instanceId: instance.id, attempt: currentAttempt(instance) };
   try {
     await createChildRun(deps, {
       workflowId: workflow,
@@ -43,7 +43,7 @@ export async function finishParentOfChild(deps: EngineDeps, child: Run): Promise
   const parent = child.parent;
   if (!parent) return;
   const instance = await deps.store.getInstance(parent.instanceId);
-  if (instance?.status !== 'RUNNING' || instance.retries + 1 !== parent.attempt) return;
+  if (instance?.status !== 'RUNNING' || currentAttempt(instance) !== parent.attempt) return;
   await finishAttempt(deps, instance, childResult(child));
 }
 
@@ -52,7 +52,7 @@ export async function closedChildOf(deps: EngineDeps, instance: Instance): Promi
   const workflow = subworkflowConfigSchema.safeParse(instance.task.config);
   if (!workflow.success) return undefined;
   const child = await deps.store.getRun(
-    childRunId(workflow.data.workflow, instance.id, instance.retries + 1),
+    childRunId(workflow.data.workflow, instance.id, currentAttempt(instance)),
   );
   return child && child.status !== 'RUNNING' ? child : undefined;
 }

@@ -42,6 +42,15 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<InstanceStatus, readonly Insta
   SKIPPED: [],
 };
 
+/**
+ * The number of the instance's latest attempt. Attempts are numbered across reruns (a
+ * rerun's first attempt follows the last one before it), so logs, callback tokens, child
+ * runs and retry executions of different reruns never share a number.
+ */
+export function currentAttempt(instance: Pick<Instance, 'accumulatedRuns'>): number {
+  return instance.accumulatedRuns;
+}
+
 export function canTransition(from: InstanceStatus, to: InstanceStatus): boolean {
   return ALLOWED_TRANSITIONS[from].includes(to);
 }
