@@ -18,6 +18,7 @@ import type { Construct } from 'constructs';
 import { OPTIONAL_ENV } from '../functions/commons/config.ts';
 import { INDEXES, KEY, TTL_ATTRIBUTE } from '../shared/aws/dynamodb/table.ts';
 import { DEFAULT_LOG_RETENTION, RondoFunction } from './constructs/rondo-function.ts';
+import { loopStateMachineDefinition } from './state-machines/loop.ts';
 import { retryStateMachineDefinition } from './state-machines/retry.ts';
 import {
   AWS_EXECUTORS,
@@ -60,15 +61,25 @@ const SENDS_TO: Record<FunctionName, QueueName[]> = {
   dispatch: ['dispatch', 'completion'],
   resolve: ['dispatch', 'completion'],
   'retry-attempt': ['dispatch', 'completion'],
+  loop: ['dispatch', 'completion'],
   'ingest-event': [],
   reconcile: ['dispatch', 'completion'],
 };
 
 /** Functions that run attempts: they invoke task functions. */
-const RUNS_ATTEMPTS: FunctionName[] = ['dispatch', 'retry-attempt'];
+const RUNS_ATTEMPTS: FunctionName[] = ['dispatch', 'retry-attempt', 'loop'];
 
 /** Functions that finish attempts and so may hand a failed one to the retry machine. */
-const STARTS_RETRIES: FunctionName[] = ['dispatch', 'retry-attempt', 'reconcile', 'api'];
+const STARTS_RETRIES: FunctionName[] = ['dispatch', 'retry-attempt', 'loop', 'reconcile', 'api'];
+
+/** Functions that start a for-each attempt's loop (its first attempt runs where attempts start). */
+const STARTS_LOOPS: FunctionName[] = ['dispatch', 'retry-attempt'];
+
+/** Functions that report an iteration's end to its Map slot: resolution, and a repeated start. */
+const REPORTS_ITERATIONS: FunctionName[] = ['resolve', 'loop'];
+
+/** Functions that stop a loop: the reconciler, when a for-each passes its timeout. */
+const STOPS_LOOPS: FunctionName[] = ['reconcile'];
 
 export type RondoStackProps = StackProps & {
   stage: string;
@@ -84,6 +95,7 @@ export class RondoStack extends Stack {
   readonly deadLetterQueues: Record<QueueName, Queue>;
   readonly functions: Record<FunctionName, RondoFunction>;
   readonly retryStateMachine: StateMachine;
+  readonly loopStateMachine: StateMachine;
   readonly schedulerRole: Role;
   readonly scheduleGroup: CfnScheduleGroup;
   readonly eventBus: EventBus;
@@ -116,11 +128,22 @@ export class RondoStack extends Stack {
         resourceName: functionName(name),
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       });
+    const stateMachineArn = (name: string) =>
+      this.formatArn({
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
     const retryStateMachineName = `${prefix}-retry`;
-    const retryStateMachineArn = this.formatArn({
+    const retryStateMachineArn = stateMachineArn(retryStateMachineName);
+    const loopStateMachineName = `${prefix}-loop`;
+    const loopStateMachineArn = stateMachineArn(loopStateMachineName);
+    // A loop's executions, and its distributed Map state's child executions (`<name>/<map run>:<id>`).
+    const loopExecutionsArn = this.formatArn({
       service: 'states',
-      resource: 'stateMachine',
-      resourceName: retryStateMachineName,
+      resource: 'execution',
+      resourceName: `${loopStateMachineName}*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
 
@@ -198,6 +221,7 @@ export class RondoStack extends Stack {
           events: this.queues.events.queueUrl,
         },
         retryStateMachineArn,
+        loopStateMachineArn,
         scheduleGroup: scheduleGroupName,
         createRunFunctionArn: functionArn('create-run'),
         schedulerRoleArn: this.schedulerRole.roleArn,
@@ -252,6 +276,53 @@ export class RondoStack extends Stack {
       removalPolicy,
     });
     this.functions['retry-attempt'].grantInvoke(this.retryStateMachine);
+
+    const loopLogs = new LogGroup(this, 'LoopStateMachineLogs', {
+      logGroupName: `/aws/vendedlogs/states/${loopStateMachineName}`,
+      retention: DEFAULT_LOG_RETENTION,
+      removalPolicy,
+    });
+    this.loopStateMachine = new StateMachine(this, 'LoopStateMachine', {
+      stateMachineName: loopStateMachineName,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromString(
+        JSON.stringify(loopStateMachineDefinition({ loopFunctionArn: this.functions.loop.functionArn })),
+      ),
+      tracingEnabled: true,
+      logs: { destination: loopLogs, level: LogLevel.ERROR, includeExecutionData: true },
+      removalPolicy,
+    });
+    this.functions.loop.grantInvoke(this.loopStateMachine);
+    // A distributed Map state runs its iterations as child executions of its own state
+    // machine, which its role must be allowed to start, describe and stop.
+    this.loopStateMachine.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:StartExecution'], resources: [loopStateMachineArn] }),
+    );
+    this.loopStateMachine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [loopExecutionsArn],
+      }),
+    );
+    for (const name of STARTS_LOOPS) {
+      this.functions[name].addToRolePolicy(
+        new PolicyStatement({ actions: ['states:StartExecution'], resources: [loopStateMachineArn] }),
+      );
+    }
+    for (const name of REPORTS_ITERATIONS) {
+      // Task tokens are scoped by the state machine whose task issued them.
+      this.functions[name].addToRolePolicy(
+        new PolicyStatement({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+          resources: [loopStateMachineArn],
+        }),
+      );
+    }
+    for (const name of STOPS_LOOPS) {
+      this.functions[name].addToRolePolicy(
+        new PolicyStatement({ actions: ['states:StopExecution'], resources: [loopExecutionsArn] }),
+      );
+    }
 
     for (const name of STARTS_RETRIES) {
       this.functions[name].addToRolePolicy(

@@ -8,6 +8,7 @@ export type FunctionName =
   | 'dispatch'
   | 'resolve'
   | 'retry-attempt'
+  | 'loop'
   | 'ingest-event'
   | 'reconcile';
 export type QueueName = 'dispatch' | 'completion' | 'events';
@@ -34,6 +35,8 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   dispatch: { entry: 'functions/dispatch/handler.ts', timeoutSeconds: 900, memoryMiB: 1024 },
   resolve: { entry: 'functions/resolve/handler.ts', timeoutSeconds: 60, memoryMiB: 1024 },
   'retry-attempt': { entry: 'functions/retry-attempt/handler.ts', timeoutSeconds: 900, memoryMiB: 1024 },
+  // Starts an iteration (its first attempt runs inline) or finishes a for-each attempt.
+  loop: { entry: 'functions/loop/handler.ts', timeoutSeconds: 900, memoryMiB: 1024 },
   'ingest-event': { entry: 'functions/ingest-event/handler.ts', timeoutSeconds: 60, memoryMiB: 512 },
   reconcile: { entry: 'functions/reconcile/handler.ts', timeoutSeconds: 300, memoryMiB: 1024 },
 };
@@ -78,6 +81,7 @@ export type ResourceIds = {
   tableName: string;
   queueUrls: Record<QueueName, string>;
   retryStateMachineArn: string;
+  loopStateMachineArn: string;
   scheduleGroup: string;
   createRunFunctionArn: string;
   schedulerRoleArn: string;
@@ -92,6 +96,7 @@ export function engineEnvironment(ids: ResourceIds): Record<string, string> {
     [ENV.dispatchQueueUrl]: ids.queueUrls.dispatch,
     [ENV.completionQueueUrl]: ids.queueUrls.completion,
     [ENV.retryStateMachineArn]: ids.retryStateMachineArn,
+    [ENV.loopStateMachineArn]: ids.loopStateMachineArn,
     [ENV.scheduleGroup]: ids.scheduleGroup,
     [ENV.scheduleTargetArn]: ids.createRunFunctionArn,
     [ENV.schedulerRoleArn]: ids.schedulerRoleArn,

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { ENV, OPTIONAL_ENV } from '#functions/commons/config.ts';
+import { loopStateMachineDefinition } from '#infra/state-machines/loop.ts';
 import { retryStateMachineDefinition } from '#infra/state-machines/retry.ts';
 import {
   EVENT_BUS,
@@ -121,6 +122,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       localName('retry'),
       retryStateMachineDefinition({ retryAttemptFunctionArn: functionArn(localName('retry-attempt')) }),
     );
+    const loopStateMachineArn = stepFunctions.createStateMachine(
+      localName('loop'),
+      loopStateMachineDefinition({ loopFunctionArn: functionArn(localName('loop')) }),
+    );
 
     const queueArnToUrl = new Map(Object.values(queues).map((q) => [q.arn, q.url]));
     // Any queue of the emulator, by ARN (arn:aws:sqs:<region>:<account>:<name>).
@@ -174,6 +179,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           events: queues.events.url,
         },
         retryStateMachineArn,
+        loopStateMachineArn,
         scheduleGroup: SCHEDULE_GROUP,
         createRunFunctionArn: functionArn(localName('create-run')),
         schedulerRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${localName('scheduler')}`,

@@ -10,6 +10,7 @@ import {
   getRun,
   getWorkflow,
   listInstances,
+  listIterations,
   listRuns,
   readAttemptLog,
 } from '#shared/engine/queries.ts';
@@ -24,6 +25,7 @@ import {
   backfillSchema,
   callbackReportSchema,
   instanceListQuerySchema,
+  iterationQuerySchema,
   logQuerySchema,
   putEventSchema,
   resourceGroupSchema,
@@ -46,6 +48,10 @@ export function createApiRouter(
     return json(200, await listInstances(deps, query));
   });
   app.get('/instances/:id', async ({ params }) => json(200, await getInstance(deps, params.id ?? '')));
+  app.get('/instances/:id/iterations', async ({ req, params }) => {
+    const query = iterationQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+    return json(200, await listIterations(deps, params.id ?? '', query));
+  });
   app.get('/instances/:id/attempts/:attempt/logs', async ({ req, params }) => {
     const query = logQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
     const attempt = Number(params.attempt);

@@ -8,6 +8,12 @@ export const instanceListQuerySchema = z.strictObject({
   cursor: z.string().optional(),
 });
 
+export const iterationQuerySchema = z.strictObject({
+  attempt: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().optional(),
+});
+
 export const logQuerySchema = z.strictObject({
   stream: z.enum(['stdout', 'stderr', 'engine']).default('stdout'),
   page: z.coerce.number().int().min(1).default(1),

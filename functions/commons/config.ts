@@ -8,6 +8,7 @@ export const ENV = {
   dispatchQueueUrl: 'RONDO_DISPATCH_QUEUE_URL',
   completionQueueUrl: 'RONDO_COMPLETION_QUEUE_URL',
   retryStateMachineArn: 'RONDO_RETRY_STATE_MACHINE_ARN',
+  loopStateMachineArn: 'RONDO_LOOP_STATE_MACHINE_ARN',
   scheduleGroup: 'RONDO_SCHEDULE_GROUP',
   scheduleTargetArn: 'RONDO_SCHEDULE_TARGET_ARN',
   schedulerRoleArn: 'RONDO_SCHEDULER_ROLE_ARN',
@@ -27,6 +28,7 @@ export type EngineConfig = {
   dispatchQueueUrl: string;
   completionQueueUrl: string;
   retryStateMachineArn: string;
+  loopStateMachineArn: string;
   scheduleGroup: string;
   scheduleTargetArn: string;
   schedulerRoleArn: string;
@@ -55,6 +57,7 @@ export function loadEngineConfig(env: Record<string, string | undefined>): Engin
     dispatchQueueUrl: read('dispatchQueueUrl'),
     completionQueueUrl: read('completionQueueUrl'),
     retryStateMachineArn: read('retryStateMachineArn'),
+    loopStateMachineArn: read('loopStateMachineArn'),
     scheduleGroup: read('scheduleGroup'),
     scheduleTargetArn: read('scheduleTargetArn'),
     schedulerRoleArn: read('schedulerRoleArn'),

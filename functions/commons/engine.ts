@@ -3,6 +3,7 @@ import { createDynamoDbStore } from '#shared/aws/dynamodb/store.ts';
 import { createEventBridgeBus } from '#shared/aws/eventbridge-bus.ts';
 import { createEventBridgeScheduler } from '#shared/aws/eventbridge-scheduler.ts';
 import { createLambdaExecutor } from '#shared/aws/lambda-executor.ts';
+import { createSfnLoopRunner } from '#shared/aws/sfn-loop-runner.ts';
 import { createSfnRetryRunner } from '#shared/aws/sfn-retry-runner.ts';
 import { createSqsQueue } from '#shared/aws/sqs-queue.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineDeps } from '#shared/engine/deps.ts';
@@ -38,6 +39,7 @@ export function createEngineDeps(config: EngineConfig): EngineDeps {
     completionQueue: createSqsQueue({ client: sqs, queueUrl: config.completionQueueUrl }),
     executors,
     retryRunner: createSfnRetryRunner({ client: sfn, stateMachineArn: config.retryStateMachineArn }),
+    loopRunner: createSfnLoopRunner({ client: sfn, stateMachineArn: config.loopStateMachineArn }),
     bus: createEventBridgeBus({ client: eventBridge, eventBusName: config.eventBusName }),
     scheduler: createEventBridgeScheduler({
       client: scheduler,

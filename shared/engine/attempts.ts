@@ -11,11 +11,12 @@ import {
   FINISHED_STATUSES,
   type Instance,
 } from '../model/instance.ts';
-import { renderTemplates, TemplateError } from '../params/template.ts';
+import { renderTemplates, type TemplateContext, TemplateError } from '../params/template.ts';
 import type { AttemptResult } from '../ports/executor.ts';
 import type { InstancePatch } from '../ports/store.ts';
 import { issueCallbackToken } from './callbacks.ts';
 import type { EngineDeps } from './deps.ts';
+import { startLoop } from './loops.ts';
 import { resourceGroupLimit } from './resource-groups.ts';
 import { startChildRun } from './subworkflows.ts';
 import { dueAfter } from './timing.ts';
@@ -33,6 +34,20 @@ export const MAX_RETRY_WAIT_SECONDS = 86_400;
 export async function dispatchInstance(deps: AttemptDeps, instanceId: string): Promise<DispatchOutcome> {
   const instance = await deps.store.getInstance(instanceId);
   if (!instance) return 'IGNORED';
+  return dispatchLoadedInstance(deps, instance);
+}
+
+/** dispatchInstance for an instance already read. */
+export async function dispatchLoadedInstance(
+  deps: AttemptDeps,
+  instance: Instance,
+): Promise<DispatchOutcome> {
+  const instanceId = instance.id;
+  if (instance.status === 'RUNNING' && instance.taskType === 'foreach') {
+    // A redelivery after a crash between RUNNING and the loop's start: start it (idempotent).
+    await runAttempt(deps, instance);
+    return 'IGNORED';
+  }
   if (FINISHED_STATUSES.has(instance.status)) {
     // A redelivery after a crash between finishing and reporting: report again (idempotent).
     await deps.completionQueue.send([{ instanceId }]);
@@ -130,6 +145,11 @@ async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> 
   // A callback task's token exists before its config is rendered: the config may name it.
   const callback = instance.taskType === 'callback' ? issueCallbackToken(instance.id, attempt) : undefined;
   const upstreamOutputs = await outputsOfUpstream(deps, instance);
+  if (instance.taskType === 'foreach') {
+    // Only the items are rendered now; the body is rendered per iteration, with its item.
+    await startLoop(deps, instance, templateContext(instance, upstreamOutputs, {}));
+    return;
+  }
   let config: Record<string, unknown>;
   try {
     config = renderConfig(instance, upstreamOutputs, callback ? { callbackToken: callback.token } : {});
@@ -181,12 +201,23 @@ function renderConfig(
   outputs: Record<string, Record<string, unknown>>,
   extraParameters: Record<string, unknown>,
 ): Record<string, unknown> {
-  return renderTemplates(instance.task.config, {
+  return renderTemplates(instance.task.config, templateContext(instance, outputs, extraParameters));
+}
+
+function templateContext(
+  instance: Instance,
+  outputs: Record<string, Record<string, unknown>>,
+  extraParameters: Record<string, unknown>,
+): TemplateContext {
+  return {
     dataTime: new Date(instance.dataTime),
     timezone: instance.timezone,
     parameters: { ...instance.parameters, ...extraParameters },
     outputs,
-  });
+    ...(instance.iteration
+      ? { item: { value: instance.iteration.item, index: instance.iteration.index } }
+      : {}),
+  };
 }
 
 /**
@@ -256,11 +287,16 @@ export async function finishAttempt(
       MAX_RETRY_WAIT_SECONDS,
       Math.round(retry.intervalSeconds * retry.backoffRate ** instance.retries),
     );
-    await deps.store.transitionInstance(instance, 'RETRYING', now.toISOString(), {
-      ...timing,
-      error: result.error,
-      dueAt: dueAfter(now, waitSeconds, deps.settings),
-    });
+    try {
+      await deps.store.transitionInstance(instance, 'RETRYING', now.toISOString(), {
+        ...timing,
+        error: result.error,
+        dueAt: dueAfter(now, waitSeconds, deps.settings),
+      });
+    } catch (error) {
+      if (await stoppedMeanwhile(deps, instance, error)) return;
+      throw error;
+    }
     await deps.retryRunner.startRetry({ instanceId: instance.id, attempt: attempt + 1, waitSeconds });
     return;
   }
@@ -276,12 +312,27 @@ export async function finishAttempt(
       ? { outputs: result.outputs, error: undefined }
       : { error: result.error }),
   };
-  await deps.store.transitionInstance(instance, result.status, now.toISOString(), patch, release);
+  try {
+    await deps.store.transitionInstance(instance, result.status, now.toISOString(), patch, release);
+  } catch (error) {
+    if (await stoppedMeanwhile(deps, instance, error)) return;
+    throw error;
+  }
   await deps.completionQueue.send([{ instanceId: instance.id }]);
   if (instance.holdsSlot) {
     const next = await deps.store.listWaitingForSlot(instance.resourceGroup, 1);
     await deps.dispatchQueue.send(next.map((id) => ({ instanceId: id })));
   }
+}
+
+/**
+ * Whether an attempt's result arrived after the instance was stopped (terminated, or its
+ * loop ended) while it ran: the result is dropped, the stop stands.
+ */
+async function stoppedMeanwhile(deps: AttemptDeps, instance: Instance, error: unknown): Promise<boolean> {
+  if (!(error instanceof ConflictError)) return false;
+  const current = await deps.store.getInstance(instance.id);
+  return current?.status === 'TERMINATED' || current?.status === 'TERMINATING';
 }
 
 async function storeLogs(deps: AttemptDeps, instance: Instance, attempt: number, result: AttemptResult) {
@@ -361,8 +412,10 @@ function inlineTimeoutSeconds(instance: Instance, settings: EngineDeps['settings
   return Math.min(instance.task.timeoutSeconds, settings.maxInlineAttemptSeconds ?? Number.POSITIVE_INFINITY);
 }
 
-/** How long an attempt may take before it is late: callbacks and child runs wait outside any function. */
+const WAITS_OUTSIDE = new Set<Instance['taskType']>(['callback', 'subworkflow', 'foreach']);
+
+/** How long an attempt may take before it is late: callbacks, child runs and loops wait outside any function. */
 function attemptSeconds(instance: Instance, settings: EngineDeps['settings']): number {
-  const waitsOutside = instance.taskType === 'callback' || instance.taskType === 'subworkflow';
+  const waitsOutside = WAITS_OUTSIDE.has(instance.taskType);
   return waitsOutside ? instance.task.timeoutSeconds : inlineTimeoutSeconds(instance, settings);
 }

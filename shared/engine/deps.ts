@@ -3,6 +3,7 @@
 import type { Clock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { ExecutorRegistry } from '../ports/executor.ts';
+import type { LoopRunner } from '../ports/loop-runner.ts';
 import type { CompletionMessage, DispatchMessage, WorkQueue } from '../ports/queue.ts';
 import type { RetryRunner } from '../ports/retry-runner.ts';
 import type { Store } from '../ports/store.ts';
@@ -33,6 +34,7 @@ export type EngineDeps = {
   completionQueue: WorkQueue<CompletionMessage>;
   executors: ExecutorRegistry;
   retryRunner: RetryRunner;
+  loopRunner: LoopRunner;
   scheduler: WorkflowScheduler;
   bus: EventBus;
 };

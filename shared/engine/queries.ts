@@ -1,6 +1,7 @@
 // Read paths of the operations API.
 import { NotFoundError, ValidationError } from '../errors.ts';
-import type { Instance } from '../model/instance.ts';
+import { childRunId } from '../model/ids.ts';
+import { currentAttempt, type Instance } from '../model/instance.ts';
 import type { Run } from '../model/run.ts';
 import type { Page, StoredWorkflow } from '../ports/store.ts';
 import type { EngineDeps } from './deps.ts';
@@ -42,6 +43,75 @@ export async function getInstance(deps: Pick<EngineDeps, 'store'>, id: string): 
   const instance = await deps.store.getInstance(id);
   if (!instance) throw new NotFoundError('instance', id);
   return instance;
+}
+
+export type IterationView = {
+  id: string;
+  index: number;
+  item: unknown;
+  status: Instance['status'];
+  retries: number;
+  accumulatedRuns: number;
+  attempts: Instance['attempts'];
+  startTime?: string;
+  endTime?: string;
+  durationMs?: number;
+  outputs?: Record<string, unknown>;
+  error?: { code: string; message: string };
+  /** A subworkflow body's child run (of the iteration's latest attempt): the DAG the iteration opens. */
+  childRunId?: string;
+};
+
+/**
+ * A for-each instance's traversal list: its iterations of one attempt (the latest by
+ * default), in index order, a page at a time.
+ */
+export async function listIterations(
+  deps: Pick<EngineDeps, 'store'>,
+  foreachInstanceId: string,
+  filters: { attempt?: number; limit?: number; cursor?: string },
+): Promise<Page<IterationView> & { attempt: number }> {
+  const foreach = await getInstance(deps, foreachInstanceId);
+  if (foreach.taskType !== 'foreach') {
+    throw new ValidationError(
+      `instance '${foreachInstanceId}' is a ${foreach.taskType} task, not a foreach`,
+      [{ path: 'id', code: 'NOT_A_FOREACH', message: 'only foreach instances have iterations' }],
+    );
+  }
+  const attempt = filters.attempt ?? currentAttempt(foreach);
+  const page = await deps.store.listIterations(
+    foreach.id,
+    attempt,
+    Math.min(filters.limit ?? 100, MAX_PAGE_SIZE),
+    filters.cursor,
+  );
+  return {
+    attempt,
+    items: page.items.map(iterationView),
+    ...(page.cursor ? { cursor: page.cursor } : {}),
+  };
+}
+
+function iterationView(iteration: Instance): IterationView {
+  const workflow = iteration.taskType === 'subworkflow' ? iteration.task.config.workflow : undefined;
+  const attempt = currentAttempt(iteration);
+  return {
+    id: iteration.id,
+    index: iteration.iteration?.index ?? 0,
+    item: iteration.iteration?.item ?? null,
+    status: iteration.status,
+    retries: iteration.retries,
+    accumulatedRuns: iteration.accumulatedRuns,
+    attempts: iteration.attempts,
+    ...(iteration.startTime ? { startTime: iteration.startTime } : {}),
+    ...(iteration.endTime ? { endTime: iteration.endTime } : {}),
+    ...(iteration.durationMs !== undefined ? { durationMs: iteration.durationMs } : {}),
+    ...(iteration.outputs ? { outputs: iteration.outputs } : {}),
+    ...(iteration.error ? { error: iteration.error } : {}),
+    ...(typeof workflow === 'string' && attempt > 0
+      ? { childRunId: childRunId(workflow, iteration.id, attempt) }
+      : {}),
+  };
 }
 
 /** Instances included in a run read; a larger run pages on with `instancesCursor`. */

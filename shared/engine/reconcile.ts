@@ -6,6 +6,7 @@ import { currentAttempt, FINISHED_STATUSES, type Instance } from '../model/insta
 import { DUE_SHARDS } from '../ports/store.ts';
 import { finishAttempt } from './attempts.ts';
 import type { EngineDeps } from './deps.ts';
+import { stopLoop } from './loops.ts';
 import { decide } from './resolve.ts';
 import { childResult, closedChildOf } from './subworkflows.ts';
 import { dueAfter } from './timing.ts';
@@ -57,6 +58,14 @@ async function heal(deps: EngineDeps, instance: Instance): Promise<HealAction> {
   }
   switch (instance.status) {
     case 'RUNNING': {
+      if (instance.taskType === 'foreach') {
+        // Past its timeout: stop the loop and what it runs.
+        await stopLoop(deps, instance, {
+          code: 'TIMEOUT',
+          message: `the loop did not finish within ${instance.task.timeoutSeconds}s`,
+        });
+        return 'FAILED_LOST_ATTEMPT';
+      }
       if (instance.taskType === 'subworkflow') {
         // The child closed but its report to this attempt was lost: finish with its result.
         const child = await closedChildOf(deps, instance);

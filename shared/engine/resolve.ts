@@ -9,6 +9,7 @@ import { deriveRunStatus } from '../model/run.ts';
 import type { EdgeCondition } from '../model/workflow.ts';
 import { onBackfillRunClosed } from './backfills.ts';
 import type { EngineDeps } from './deps.ts';
+import { reportIterationToLoop } from './loops.ts';
 import { upstreamEffect, verdictOf } from './readiness.ts';
 import { finishParentOfChild } from './subworkflows.ts';
 import { dueAfter } from './timing.ts';
@@ -42,6 +43,12 @@ export async function resolveFinishedInstance(deps: ResolveDeps, finishedId: str
   const finished = await deps.store.getInstance(finishedId);
   const outcome = finished && outcomeOf(finished);
   if (!finished || !outcome) return;
+  if (finished.iteration) {
+    // An iteration has no edges: its for-each's loop waits for it.
+    await reportIterationToLoop(deps, finished);
+    await clearDue(deps, finished);
+    return;
+  }
   for (const edge of finished.downstream) {
     await reportOutcome(
       deps,
@@ -56,13 +63,16 @@ export async function resolveFinishedInstance(deps: ResolveDeps, finishedId: str
       await reportOutcome(deps, dependentId, finished.id, 'SUCCESS', externalOutcome(outcome));
     }
   }
-  if (finished.dueAt) {
-    // Reported: the reconciler need not report it again (a concurrent duplicate may have cleared it first).
-    await deps.store.patchInstance(finished, { dueAt: undefined }).catch((error: unknown) => {
-      if (!(error instanceof ConflictError)) throw error;
-    });
-  }
+  await clearDue(deps, finished);
   await closeRunIfDone(deps, finished.runId);
+}
+
+/** Reported: the reconciler need not report it again (a concurrent duplicate may have cleared it first). */
+async function clearDue(deps: ResolveDeps, finished: Instance): Promise<void> {
+  if (!finished.dueAt) return;
+  await deps.store.patchInstance(finished, { dueAt: undefined }).catch((error: unknown) => {
+    if (!(error instanceof ConflictError)) throw error;
+  });
 }
 
 export async function closeRunIfDone(deps: ResolveDeps, runId: string): Promise<void> {

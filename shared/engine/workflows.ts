@@ -5,8 +5,11 @@ import { type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';
 import { ExpressionSyntaxError, parseExpression, referencedRoots } from '../expressions/expression.ts';
 import {
   conditionConfigSchema,
+  foreachConfigSchema,
+  issuePath,
   parseWorkflowDefinition,
   subworkflowConfigSchema,
+  type TaskDefinition,
   type WorkflowDefinition,
 } from '../model/workflow.ts';
 import { parseDataTimeOffset, templateFaults } from '../params/template.ts';
@@ -58,12 +61,7 @@ function validateReferences(definition: WorkflowDefinition): void {
   const parameters = definition.parameters.map((p) => p.name);
   const tasks = definition.tasks.map((t) => t.id);
   const faults: ErrorDetail[] = definition.tasks.flatMap((task, i) => [
-    // A callback task's notification may name its token: [DYNAMIC_PARAMS.callbackToken].
-    ...templateFaults(
-      task.config,
-      task.type === 'callback' ? [...parameters, 'callbackToken'] : parameters,
-      tasks,
-    ).map((fault) => ({
+    ...configTemplateFaults(task, parameters, tasks).map((fault) => ({
       ...fault,
       path: `tasks[${i}].config${fault.path ? `.${fault.path}` : ''}`,
     })),
@@ -81,20 +79,60 @@ function validateReferences(definition: WorkflowDefinition): void {
   ]);
   definition.tasks.forEach((task, i) => {
     if (task.type === 'condition') faults.push(...conditionFaults(task.config, i, parameters, tasks));
-    if (task.type === 'subworkflow') {
-      const config = subworkflowConfigSchema.safeParse(task.config);
+    if (task.type === 'subworkflow')
+      faults.push(...subworkflowFaults(task.config, `tasks[${i}].config`, definition.id));
+    if (task.type === 'foreach') {
+      const config = foreachConfigSchema.safeParse(task.config);
       if (!config.success) {
-        const message = 'a subworkflow names the `workflow` to run, and optionally its `parameters`';
-        faults.push({ path: `tasks[${i}].config`, code: 'INVALID_TASK_CONFIG', message });
-      } else if (config.data.workflow === definition.id) {
-        const message = 'a workflow cannot run itself as a subworkflow';
-        faults.push({ path: `tasks[${i}].config.workflow`, code: 'RECURSIVE_SUBWORKFLOW', message });
+        for (const issue of config.error.issues) {
+          const inner = issuePath(issue.path);
+          faults.push({
+            path: `tasks[${i}].config${inner ? `.${inner}` : ''}`,
+            code: 'INVALID_TASK_CONFIG',
+            message: `foreach: ${issue.message}`,
+          });
+        }
+      } else if (config.data.body.type === 'subworkflow') {
+        faults.push(
+          ...subworkflowFaults(config.data.body.config, `tasks[${i}].config.body.config`, definition.id),
+        );
       }
     }
   });
   if (faults.length > 0) {
     throw new ValidationError('The workflow references are not valid', faults, 'INVALID_WORKFLOW');
   }
+}
+
+/**
+ * Template faults of a task's config. A callback task's notification may name its token
+ * ([DYNAMIC_PARAMS.callbackToken]); a foreach's body may name its item (${item}).
+ */
+function configTemplateFaults(task: TaskDefinition, parameters: string[], tasks: string[]): ErrorDetail[] {
+  if (task.type === 'callback') return templateFaults(task.config, [...parameters, 'callbackToken'], tasks);
+  if (task.type !== 'foreach') return templateFaults(task.config, parameters, tasks);
+  const { body, ...rest } = task.config;
+  const bodyConfig = (body as { config?: unknown } | undefined)?.config;
+  return [
+    ...templateFaults(rest, parameters, tasks),
+    ...templateFaults(bodyConfig ?? {}, parameters, tasks, { item: true }).map((fault) => ({
+      ...fault,
+      path: `body.config${fault.path ? `.${fault.path}` : ''}`,
+    })),
+  ];
+}
+
+function subworkflowFaults(config: unknown, path: string, workflowId: string): ErrorDetail[] {
+  const parsed = subworkflowConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    const message = 'a subworkflow names the `workflow` to run, and optionally its `parameters`';
+    return [{ path, code: 'INVALID_TASK_CONFIG', message }];
+  }
+  if (parsed.data.workflow === workflowId) {
+    const message = 'a workflow cannot run itself as a subworkflow';
+    return [{ path: `${path}.workflow`, code: 'RECURSIVE_SUBWORKFLOW', message }];
+  }
+  return [];
 }
 
 /** A condition's expression parses, and names only declared parameters and existing tasks. */

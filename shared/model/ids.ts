@@ -35,13 +35,41 @@ export function instanceId(runId: string, taskId: string): string {
   return `${runId}.${taskId}`;
 }
 
+/**
+ * One iteration of a for-each instance's attempt: `<foreach instance id>~<attempt>~<index>`
+ * (`~` appears in no task id, so the id still splits into run and task).
+ */
+export function iterationId(foreachInstanceId: string, attempt: number, index: number): string {
+  return `${foreachInstanceId}~${attempt}~${index}`;
+}
+
+export type ParsedInstanceId = {
+  runId: string;
+  taskId: string;
+  /** For an iteration: its for-each instance's attempt and its index. */
+  iteration?: { attempt: number; index: number };
+};
+
+const ITERATION_SUFFIX = /^~([1-9][0-9]{0,5})~(0|[1-9][0-9]{0,5})$/;
+
 /** Splits an instance id into its run id and task id (task ids contain no dot). */
-export function parseInstanceId(id: string): { runId: string; taskId: string } | undefined {
+export function parseInstanceId(id: string): ParsedInstanceId | undefined {
   const dot = id.lastIndexOf('.');
   if (dot <= 0 || dot === id.length - 1) return undefined;
   const runId = id.slice(0, dot);
-  const taskId = id.slice(dot + 1);
-  return runId.includes('.') && TASK_ID_PATTERN.test(taskId) ? { runId, taskId } : undefined;
+  const tail = id.slice(dot + 1);
+  const tilde = tail.indexOf('~');
+  const taskId = tilde < 0 ? tail : tail.slice(0, tilde);
+  if (!runId.includes('.') || !TASK_ID_PATTERN.test(taskId)) return undefined;
+  if (tilde < 0) return { runId, taskId };
+  const suffix = ITERATION_SUFFIX.exec(tail.slice(tilde));
+  if (!suffix) return undefined;
+  return { runId, taskId, iteration: { attempt: Number(suffix[1]), index: Number(suffix[2]) } };
+}
+
+/** The for-each instance an iteration belongs to. */
+export function foreachInstanceIdOf(iterationInstanceId: string): string {
+  return iterationInstanceId.slice(0, iterationInstanceId.indexOf('~'));
 }
 
 export function workflowIdOfRun(runId: string): string {

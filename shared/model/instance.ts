@@ -80,6 +80,16 @@ export type AttemptRecord = {
   logStreams?: { stream: 'stdout' | 'stderr'; lines: number; chunks: number }[];
 };
 
+/** What makes an instance one iteration of a for-each instance's attempt. */
+export type IterationRef = {
+  foreachInstanceId: string;
+  attempt: number;
+  index: number;
+  item: unknown;
+  /** The loop's tolerance: how many iterations may finally fail before the loop does. */
+  toleratedFailures: number;
+};
+
 export type Instance = {
   id: string;
   runId: string;
@@ -132,6 +142,10 @@ export type Instance = {
   hasExternalDependents?: boolean;
   /** Whether it holds a slot of its (limited) resource group, given back when it finishes. */
   holdsSlot?: boolean;
+  /** Set on the iterations of a for-each; they belong to it, not to the run's counters. */
+  iteration?: IterationRef;
+  /** An iteration's Step Functions task token: reporting its final status frees its Map slot. */
+  loopTaskToken?: string;
   /** Hash of the current callback token (`callback` tasks). */
   callbackTokenHash?: string;
   /**

@@ -85,6 +85,33 @@ export const subworkflowConfigSchema = z.strictObject({
   parameters: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** The most items one for-each attempt iterates over (its Map state's input lists their indexes). */
+export const MAX_FOREACH_ITEMS = 10_000;
+/** The most iterations of one for-each that run at once (a distributed Map allows 10,000). */
+export const MAX_FOREACH_CONCURRENCY = 1_000;
+export const DEFAULT_FOREACH_CONCURRENCY = 10;
+/** The body of a for-each: a task template run once per item (no nested for-each). */
+export const FOREACH_BODY_TYPES = ['lambda', 'http', 'callback', 'subworkflow', 'noop', 'shell'] as const;
+
+/**
+ * A `foreach` task's config: `items` (a list, or a template that renders to one: a
+ * parameter, an upstream task's output), the `body` run for each item (one task template;
+ * a `subworkflow` body runs a whole workflow per item), how many iterations run at once,
+ * and how many may finally fail before the loop does.
+ */
+export const foreachConfigSchema = z.strictObject({
+  items: z.union([z.string().min(1), z.array(z.unknown()).max(MAX_FOREACH_ITEMS)]),
+  body: z.strictObject({
+    type: z.enum(FOREACH_BODY_TYPES),
+    config: z.record(z.string(), z.unknown()).default({}),
+    retry: retrySchema.optional(),
+    timeoutSeconds: z.number().int().min(1).max(MAX_TASK_TIMEOUT_SECONDS).optional(),
+  }),
+  maxConcurrency: z.number().int().min(1).max(MAX_FOREACH_CONCURRENCY).default(DEFAULT_FOREACH_CONCURRENCY),
+  toleratedFailures: z.number().int().min(0).max(MAX_FOREACH_ITEMS).default(0),
+});
+export type ForeachConfig = z.infer<typeof foreachConfigSchema>;
+
 /** The branches a condition task can choose. */
 export function branchesOf(config: ConditionConfig): string[] {
   return 'if' in config ? ['then', 'else'] : [...config.cases, 'default'];

@@ -21,8 +21,11 @@
 //                         also indexes an array).
 //   [DYNAMIC_PARAMS.<Name>]
 //                         a workflow parameter.
+//   ${item} ${item.<key>[.<key>...]} ${itemIndex}
+//                         in the body of a `foreach` task only: the iteration's item (keys walked as for
+//                         outputs) and its 0-based index.
 //   \${ and \[            a literal '${' or '['. Any other '$', '[' or '\' is literal as it stands.
-// A string that is exactly one ${outputs...} or [DYNAMIC_PARAMS...] reference becomes the referenced value
+// A string that is exactly one ${outputs...}, ${item...} or [DYNAMIC_PARAMS...] reference becomes the referenced value
 // with its JSON type (number, object, ...); inside a longer string the value is stringified (objects and
 // arrays as JSON). A date expression always yields a string.
 import { type ErrorDetail, RondoError } from '../errors.ts';
@@ -32,6 +35,7 @@ import { toWallTime, type WallTime } from '../scheduling/zoned-time.ts';
 export type TemplateFaultCode =
   | 'UNKNOWN_PARAMETER'
   | 'UNKNOWN_OUTPUT'
+  | 'UNKNOWN_ITEM'
   | 'INVALID_DATE_PATTERN'
   | 'INVALID_OFFSET'
   | 'UNCLOSED_TEMPLATE';
@@ -51,6 +55,8 @@ export type TemplateContext = {
   timezone: string;
   parameters: Record<string, unknown>;
   outputs: Record<string, Record<string, unknown>>;
+  /** In a for-each iteration: its item and index. */
+  item?: { value: unknown; index: number };
 };
 
 type DateToken = 'yyyy' | 'yy' | 'MM' | 'dd' | 'HH' | 'mm' | 'ss';
@@ -62,12 +68,16 @@ type Part =
   | { kind: 'text'; text: string }
   | { kind: 'date'; items: DateItem[]; offset: Offset | undefined; source: string }
   | { kind: 'output'; task: string; keys: string[]; source: string }
-  | { kind: 'parameter'; name: string; source: string };
+  | { kind: 'parameter'; name: string; source: string }
+  | { kind: 'item'; keys: string[]; source: string }
+  | { kind: 'itemIndex'; source: string };
 
 type Fault = { message: string; code: TemplateFaultCode };
 
 const PARAMETER_PREFIX = '[DYNAMIC_PARAMS.';
 const OUTPUTS = 'outputs';
+const ITEM = 'item';
+const ITEM_INDEX = 'itemIndex';
 // Longer tokens first, so `yyyy` is not read as two `yy`.
 const DATE_TOKENS: readonly DateToken[] = ['yyyy', 'yy', 'MM', 'dd', 'HH', 'mm', 'ss'];
 const OFFSET_UNITS: Readonly<Record<string, OffsetUnit>> = {
@@ -142,6 +152,15 @@ function parseTemplate(input: string): { parts: Part[]; faults: Fault[] } {
 /** The inside of `${...}`: an output reference or a date pattern with an optional offset. */
 function parseExpression(expression: string, faults: Fault[]): Part | undefined {
   const source = `\${${expression}}`;
+  if (expression === ITEM_INDEX) return { kind: 'itemIndex', source };
+  if (expression === ITEM || expression.startsWith(`${ITEM}.`)) {
+    const keys = expression === ITEM ? [] : expression.slice(ITEM.length + 1).split('.');
+    if (keys.includes('')) {
+      faults.push({ code: 'UNKNOWN_ITEM', message: `'${source}' has an empty key: \${item.<key>}` });
+      return undefined;
+    }
+    return { kind: 'item', keys, source };
+  }
   if (expression === OUTPUTS || expression.startsWith(`${OUTPUTS}.`)) {
     const [task = '', ...keys] = expression.slice(OUTPUTS.length + 1).split('.');
     if (task === '' || keys.length === 0 || keys.includes('')) {
@@ -301,6 +320,31 @@ function lookupOutput(outputs: TemplateContext['outputs'], task: string, keys: s
   return { found: true, value: current };
 }
 
+function lookupItem(
+  item: TemplateContext['item'],
+  part: { kind: 'item' | 'itemIndex'; keys?: string[] },
+): Lookup {
+  if (item === undefined) return { found: false, message: 'only the body of a foreach task has an item' };
+  if (part.kind === 'itemIndex') return { found: true, value: item.index };
+  let current: unknown = item.value;
+  for (const [depth, key] of (part.keys ?? []).entries()) {
+    current = childOf(current, key);
+    if (current === undefined) {
+      return {
+        found: false,
+        message: `the item has no '${(part.keys ?? []).slice(0, depth + 1).join('.')}'`,
+      };
+    }
+  }
+  return { found: true, value: current };
+}
+
+/** A key of an object, or an index (digits) of an array; undefined when absent. */
+function childOf(value: unknown, key: string): unknown {
+  if (Array.isArray(value) && [...key].every(isDigit)) return value[Number(key)];
+  return isRecord(value) && Object.hasOwn(value, key) ? value[key] : undefined;
+}
+
 function lookupParameter(parameters: TemplateContext['parameters'], name: string): Lookup {
   const value = Object.hasOwn(parameters, name) ? parameters[name] : undefined;
   return value === undefined
@@ -346,9 +390,16 @@ function renderString(input: string, context: TemplateContext, path: string, fau
     const lookup =
       part.kind === 'output'
         ? lookupOutput(context.outputs, part.task, part.keys)
-        : lookupParameter(context.parameters, part.name);
+        : part.kind === 'parameter'
+          ? lookupParameter(context.parameters, part.name)
+          : lookupItem(context.item, part);
     if (!lookup.found) {
-      const code = part.kind === 'output' ? 'UNKNOWN_OUTPUT' : 'UNKNOWN_PARAMETER';
+      const code =
+        part.kind === 'output'
+          ? 'UNKNOWN_OUTPUT'
+          : part.kind === 'parameter'
+            ? 'UNKNOWN_PARAMETER'
+            : 'UNKNOWN_ITEM';
       faults.push({ path, code, message: `'${part.source}': ${lookup.message}` });
       return undefined;
     }
@@ -360,7 +411,8 @@ function renderString(input: string, context: TemplateContext, path: string, fau
     !syntaxFaults &&
     parsed.parts.length === 1 &&
     only !== undefined &&
-    (only.kind === 'output' || only.kind === 'parameter')
+    only.kind !== 'text' &&
+    only.kind !== 'date'
   ) {
     const resolved = resolve(only);
     return resolved === undefined ? input : copyJson(resolved.value);
@@ -413,6 +465,7 @@ export function templateFaults(
   value: unknown,
   knownParameters: string[],
   knownTasks: string[],
+  options: { item?: boolean } = {},
 ): ErrorDetail[] {
   const parameters = new Set(knownParameters);
   const tasks = new Set(knownTasks);
@@ -432,6 +485,12 @@ export function templateFaults(
           path,
           code: 'UNKNOWN_OUTPUT',
           message: `'${part.source}': the workflow has no task '${part.task}'`,
+        });
+      } else if ((part.kind === 'item' || part.kind === 'itemIndex') && !options.item) {
+        faults.push({
+          path,
+          code: 'UNKNOWN_ITEM',
+          message: `'${part.source}': only the body of a foreach task has an item`,
         });
       }
     }

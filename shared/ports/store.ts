@@ -48,6 +48,7 @@ export type InstancePatch = Partial<
     | 'parameters'
     | 'attempts'
     | 'callbackTokenHash'
+    | 'loopTaskToken'
     | 'holdsSlot'
     | 'dueAt'
   >
@@ -123,6 +124,18 @@ export type Store = {
   /** Sets the run's derived status when all its instances are finished or blocked; answers whether this call did. */
   closeRun(runId: string, status: Run['status'], at: string): Promise<boolean>;
   listInstances(query: InstanceQuery): Promise<Page<Instance>>;
+  /** The iterations of one attempt of a for-each instance, in index order, a page at a time. */
+  listIterations(
+    foreachInstanceId: string,
+    attempt: number,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Instance>>;
+  /**
+   * Counts iteration `index` of a for-each attempt as finally failed, once however often it
+   * is reported; answers how many distinct iterations of that attempt have failed.
+   */
+  countIterationFailure(foreachInstanceId: string, attempt: number, index: number): Promise<number>;
   /** Instances whose `dueAt` has passed, oldest first, from one shard of the due index. */
   listDueInstances(now: string, shard: number, limit: number): Promise<Instance[]>;
 

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/commons/config.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/rondo-function.ts';
 import { RondoStack } from '../../infra/rondo-stack.ts';
+import { loopStateMachineDefinition } from '../../infra/state-machines/loop.ts';
 import { retryStateMachineDefinition } from '../../infra/state-machines/retry.ts';
 import {
   AWS_EXECUTORS,
@@ -31,9 +32,6 @@ type AslValidator = (
   options?: { checkPaths?: boolean; checkArn?: boolean },
 ) => { isValid: boolean; errorsText(separator?: string): string };
 const validateAsl = createRequire(import.meta.url)('asl-validator') as AslValidator;
-
-/** The ARN the embedded runtime gives the retry-attempt function (see local/runtime.ts). */
-const LOCAL_RETRY_ATTEMPT_ARN = localFunctionArn(`${RESOURCE_PREFIX}-retry-attempt`);
 
 type Resource<P> = { Type: string; Properties: P; DeletionPolicy?: string; DependsOn?: string | string[] };
 type Ref = { Ref: string };
@@ -299,10 +297,15 @@ describe('functions', () => {
 
   it('get ARNs and names that point at the resources the stack creates', () => {
     const variables = functionResource(functionId('api')).Properties.Environment.Variables;
-    const [, stateMachine] = only<{ StateMachineName: string }>(template, 'AWS::StepFunctions::StateMachine');
+    const machines = resources<{ StateMachineName: string }>(template, 'AWS::StepFunctions::StateMachine');
+    const machineArn = (construct: IConstruct) =>
+      `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${machines[logicalId(construct)]?.Properties.StateMachineName}`;
     const [, group] = only<{ Name: string }>(template, 'AWS::Scheduler::ScheduleGroup');
     expect(resolve(variables[ENV.retryStateMachineArn], deployedFunctionArn)).toBe(
-      `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${stateMachine.Properties.StateMachineName}`,
+      machineArn(dev.retryStateMachine),
+    );
+    expect(resolve(variables[ENV.loopStateMachineArn], deployedFunctionArn)).toBe(
+      machineArn(dev.loopStateMachine),
     );
     expect(resolve(variables[ENV.scheduleTargetArn], deployedFunctionArn)).toBe(
       deployedFunctionArn(functionId('create-run'), 'Arn'),
@@ -323,8 +326,16 @@ describe('functions', () => {
           actionsOf(s).includes('lambda:InvokeFunction') &&
           resolve(s.Resource, deployedFunctionArn) === taskFunctions,
       );
-      const startsRetries = statements.some((s) => actionsOf(s).includes('states:StartExecution'));
-      const runsAttempts = name === 'dispatch' || name === 'retry-attempt';
+      const retryMachine = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:rondo-dev-retry`;
+      const startsRetries = statements.some(
+        (s) =>
+          actionsOf(s).includes('states:StartExecution') &&
+          (Array.isArray(s.Resource) ? s.Resource : [s.Resource])
+            .map((r) => resolve(r, deployedFunctionArn))
+            .includes(retryMachine),
+      );
+      // Iterations of a for-each run their attempts in the loop function.
+      const runsAttempts = name === 'dispatch' || name === 'retry-attempt' || name === 'loop';
       // The reconciler fails lost attempts and the API finishes callback attempts: both may retry.
       const finishesAttempts = runsAttempts || name === 'reconcile' || name === 'api';
       expect({ name, invokesTasks, startsRetries }).toEqual({
@@ -438,21 +449,43 @@ describe('HTTP API', () => {
   });
 });
 
-describe('retry state machine', () => {
+const STATE_MACHINES = [
+  {
+    name: 'retry',
+    construct: () => dev.retryStateMachine,
+    invokes: 'retry-attempt' as FunctionName,
+    definition: (arn: string) => retryStateMachineDefinition({ retryAttemptFunctionArn: arn }),
+  },
+  {
+    name: 'loop',
+    construct: () => dev.loopStateMachine,
+    invokes: 'loop' as FunctionName,
+    definition: (arn: string) => loopStateMachineDefinition({ loopFunctionArn: arn }),
+  },
+];
+
+describe.each(STATE_MACHINES)('$name state machine', ({ construct, invokes, definition }) => {
+  const localArn = localFunctionArn(`${RESOURCE_PREFIX}-${invokes}`);
+  const machine = () =>
+    resources<{ DefinitionString: unknown; RoleArn: GetAtt; StateMachineType: string }>(
+      template,
+      'AWS::StepFunctions::StateMachine',
+    )[logicalId(construct())] as Resource<{
+      DefinitionString: unknown;
+      RoleArn: GetAtt;
+      StateMachineType: string;
+    }>;
   const deployedDefinition = () => {
-    const [, machine] = only<{ DefinitionString: unknown }>(template, 'AWS::StepFunctions::StateMachine');
     // The document with the deployed function's ARN swapped for the local one.
-    const text = resolve(machine.Properties.DefinitionString, (id, attribute) => {
-      expect([id, attribute]).toEqual([functionId('retry-attempt'), 'Arn']);
-      return LOCAL_RETRY_ATTEMPT_ARN;
+    const text = resolve(machine().Properties.DefinitionString, (id, attribute) => {
+      expect([id, attribute]).toEqual([functionId(invokes), 'Arn']);
+      return localArn;
     });
     return JSON.parse(text) as unknown;
   };
 
   it('is the very document the embedded runtime executes', () => {
-    expect(deployedDefinition()).toEqual(
-      retryStateMachineDefinition({ retryAttemptFunctionArn: LOCAL_RETRY_ATTEMPT_ARN }),
-    );
+    expect(deployedDefinition()).toEqual(definition(localArn));
   });
 
   it('is valid Amazon States Language', () => {
@@ -462,17 +495,45 @@ describe('retry state machine', () => {
     expect(result.isValid).toBe(true);
   });
 
-  it('is a standard, traced, logged state machine allowed to invoke retry-attempt', () => {
+  it('is a standard, traced, logged state machine allowed to invoke its function', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: `${RESOURCE_PREFIX}-dev-${invokes === 'loop' ? 'loop' : 'retry'}`,
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: { Level: 'ERROR' },
     });
-    const [, machine] = only<{ RoleArn: GetAtt }>(template, 'AWS::StepFunctions::StateMachine');
-    const invoke = statementsOfRole(machine.Properties.RoleArn['Fn::GetAtt'][0]).find((s) =>
+    const invoke = statementsOfRole(machine().Properties.RoleArn['Fn::GetAtt'][0]).find((s) =>
       actionsOf(s).includes('lambda:InvokeFunction'),
     );
-    expect(invoke?.Resource).toContainEqual({ 'Fn::GetAtt': [functionId('retry-attempt'), 'Arn'] });
+    expect(invoke?.Resource).toContainEqual({ 'Fn::GetAtt': [functionId(invokes), 'Arn'] });
+  });
+});
+
+describe('loop state machine permissions', () => {
+  it('may start, describe and stop only its own (child) executions', () => {
+    const loop = resources<{ RoleArn: GetAtt }>(template, 'AWS::StepFunctions::StateMachine')[
+      logicalId(dev.loopStateMachine)
+    ] as Resource<{ RoleArn: GetAtt }>;
+    const statements = statementsOfRole(loop.Properties.RoleArn['Fn::GetAtt'][0]);
+    const start = statements.find((s) => actionsOf(s).includes('states:StartExecution'));
+    expect(resolve(start?.Resource, deployedFunctionArn)).toBe(
+      `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:rondo-dev-loop`,
+    );
+    const manage = statements.find((s) => actionsOf(s).includes('states:StopExecution'));
+    expect(actionsOf(manage ?? ({ Action: [] } as unknown as Statement)).sort()).toEqual([
+      'states:DescribeExecution',
+      'states:StopExecution',
+    ]);
+    expect(resolve(manage?.Resource, deployedFunctionArn)).toBe(
+      `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:rondo-dev-loop*`,
+    );
+  });
+
+  it('reports iterations only from resolution and the loop function', () => {
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      const reports = statementsOfFunction(name).some((s) => actionsOf(s).includes('states:SendTaskSuccess'));
+      expect({ name, reports }).toEqual({ name, reports: name === 'resolve' || name === 'loop' });
+    }
   });
 });
 

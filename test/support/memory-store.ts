@@ -114,6 +114,7 @@ function createAtomicStore(): MemoryStore {
   const groups = new Map<string, ResourceGroupRecord>();
   const dependents = new Map<string, Set<string>>();
   const logChunks = new Map<string, string[]>();
+  const loopFailures = new Map<string, Set<number>>();
   const backfills = new Map<string, Backfill>();
   const triggerTokens = new Map<string, string>();
   const eventWaiters = new Map<string, string[]>();
@@ -204,11 +205,31 @@ function createAtomicStore(): MemoryStore {
     async listRunInstances(runId, limit, cursor) {
       const all = [...instances.values()]
         .map((record) => record.instance)
-        .filter((instance) => instance.runId === runId)
+        .filter((instance) => instance.runId === runId && !instance.iteration)
         .sort((a, b) => a.taskId.localeCompare(b.taskId));
       const start = cursor ? Number(cursor) : 0;
       const items = all.slice(start, start + limit).map((instance) => structuredClone(instance));
       return start + limit < all.length ? { items, cursor: String(start + limit) } : { items };
+    },
+
+    async listIterations(foreachInstanceId, attempt, limit, cursor) {
+      const all = [...instances.values()]
+        .map((record) => record.instance)
+        .filter(
+          (i) => i.iteration?.foreachInstanceId === foreachInstanceId && i.iteration.attempt === attempt,
+        )
+        .sort((a, b) => (a.iteration?.index ?? 0) - (b.iteration?.index ?? 0));
+      const start = cursor ? Number(cursor) : 0;
+      const items = all.slice(start, start + limit).map((instance) => structuredClone(instance));
+      return start + limit < all.length ? { items, cursor: String(start + limit) } : { items };
+    },
+
+    async countIterationFailure(foreachInstanceId, attempt, index) {
+      const key = `${foreachInstanceId}#${attempt}`;
+      const failed = loopFailures.get(key) ?? new Set<number>();
+      failed.add(index);
+      loopFailures.set(key, failed);
+      return failed.size;
     },
 
     async getRun(id) {
@@ -273,7 +294,7 @@ function createAtomicStore(): MemoryStore {
       } else if (instance.status === 'WAITING_EXECUTION') {
         delete record.slotWait;
       }
-      if (FINISHED_STATUSES.has(to) && !FINISHED_STATUSES.has(instance.status)) {
+      if (FINISHED_STATUSES.has(to) && !FINISHED_STATUSES.has(instance.status) && !instance.iteration) {
         const counter = finishedCounterOf(to);
         const leaving = record.instance.blocked ? 'blocked' : 'unfinished';
         addToRun(instance.runId, counter ? { [leaving]: -1, [counter]: 1 } : { [leaving]: -1 });
@@ -355,6 +376,7 @@ function createAtomicStore(): MemoryStore {
       const after = query.cursor ? decodeCursor<string>(query.cursor) : undefined;
       const matching = [...instances.values()]
         .map((r) => r.instance)
+        .filter((i) => !i.iteration)
         .filter((i) => query.workflowId === undefined || i.workflowId === query.workflowId)
         .filter((i) => {
           const key = instanceSortKey(i);
@@ -437,7 +459,7 @@ function createAtomicStore(): MemoryStore {
     async putAttemptLogs(instance, attempt, stream, text) {
       const chunks = chunkLines(text);
       chunks.forEach((lines, i) => {
-        logChunks.set(logKey(instance.runId, instance.taskId, attempt, stream, i), copy(lines));
+        logChunks.set(logKey(instance.runId, instance.id, attempt, stream, i), copy(lines));
       });
       return { lines: chunks.reduce((n, c) => n + c.length, 0), chunks: chunks.length };
     },
@@ -445,7 +467,7 @@ function createAtomicStore(): MemoryStore {
     async getAttemptLogChunk(instanceId, attempt, stream, chunk) {
       const parsed = parseInstanceId(instanceId);
       if (!parsed) return [];
-      return copy(logChunks.get(logKey(parsed.runId, parsed.taskId, attempt, stream, chunk)) ?? []);
+      return copy(logChunks.get(logKey(parsed.runId, instanceId, attempt, stream, chunk)) ?? []);
     },
 
     async putEventInstance(event) {

@@ -9,16 +9,19 @@ export const dependentKey = (upstreamId: string, dependentId: string): Key => ({
   sk: dependentId,
 });
 
-/** Log chunks sit in their run's partition, after the instances (`L#` sorts after `I#`). */
+/**
+ * Log chunks sit in their run's partition, after the instances (`L#` sorts after `I#`);
+ * `instanceName` is the instance id past its run id (a task id, or an iteration's).
+ */
 export const logChunkKey = (
   runId: string,
-  taskId: string,
+  instanceName: string,
   attempt: number,
   stream: string,
   chunk: number,
 ): Key => ({
   pk: `RUN#${runId}`,
-  sk: `L#${taskId}#${String(attempt).padStart(4, '0')}#${stream}#${String(chunk).padStart(5, '0')}`,
+  sk: `L#${instanceName}#${String(attempt).padStart(4, '0')}#${stream}#${String(chunk).padStart(5, '0')}`,
 });
 
 /** Marks that a task of another workflow depends on `task` (read once per run of `workflowId`). */

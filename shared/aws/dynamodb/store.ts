@@ -45,7 +45,10 @@ import {
   duePartition,
   instanceFromItem,
   instanceKey,
+  instanceKeyOf,
   instanceToItem,
+  iterationPrefix,
+  loopKey,
   slotWaitKeys,
   slotWaitPartition,
   workflowPartition,
@@ -242,6 +245,40 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
     },
 
+    async listIterations(foreachInstanceId, attempt, limit, cursor) {
+      const parsed = parseInstanceId(foreachInstanceId);
+      if (!parsed) return { items: [] };
+      const out = await client.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :iterations)',
+          ExpressionAttributeValues: {
+            ':pk': runKey(parsed.runId).pk,
+            ':iterations': iterationPrefix(parsed.taskId, attempt),
+          },
+          ConsistentRead: true,
+          Limit: limit,
+          ExclusiveStartKey: cursor ? decodeCursor<Record<string, unknown>>(cursor) : undefined,
+        }),
+      );
+      const items = (out.Items ?? []).map(instanceFromItem);
+      return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
+    },
+
+    async countIterationFailure(foreachInstanceId, attempt, index) {
+      // Adding to a set is idempotent: a reported failure counts once however often it comes.
+      const out = await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: loopKey(foreachInstanceId, attempt),
+          UpdateExpression: 'ADD failedIterations :index SET kind = :kind',
+          ExpressionAttributeValues: { ':index': new Set([index]), ':kind': 'loop' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return (out.Attributes?.failedIterations as Set<number> | undefined)?.size ?? 0;
+    },
+
     async getRun(id) {
       const item = await getItem(runKey(id));
       return item && runFromItem(item);
@@ -260,14 +297,14 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     async getInstance(id) {
       const parsed = parseInstanceId(id);
       if (!parsed) return undefined;
-      const item = await getItem(instanceKey(parsed.runId, parsed.taskId));
+      const item = await getItem(instanceKey(parsed));
       return item && instanceFromItem(item);
     },
 
     async getInstances(ids) {
       const keys = ids.flatMap((id) => {
         const parsed = parseInstanceId(id);
-        return parsed ? [instanceKey(parsed.runId, parsed.taskId)] : [];
+        return parsed ? [instanceKey(parsed)] : [];
       });
       const found: Instance[] = [];
       for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
@@ -294,7 +331,9 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         revision: instance.revision + 1,
       };
       const update = instanceUpdate(TableName, instance, patch, { to, at, ...options });
-      const finishing = FINISHED_STATUSES.has(to) && !FINISHED_STATUSES.has(instance.status);
+      // An iteration belongs to its for-each instance: the run counts the for-each, not its iterations.
+      const finishing =
+        FINISHED_STATUSES.has(to) && !FINISHED_STATUSES.has(instance.status) && !instance.iteration;
       const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [{ Update: update }];
       if (finishing) {
         const counter = finishedCounterOf(to);
@@ -370,7 +409,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         const out = await client.send(
           new UpdateCommand({
             TableName,
-            Key: instanceKey(parsed.runId, parsed.taskId),
+            Key: instanceKey(parsed),
             UpdateExpression:
               'SET upstreamOutcomes.#upstream = :outcome, #revision = #revision + :one' +
               ' ADD waitingUpstreams :minus, blockingUpstreams :blocking, unmetUpstreams :unmet',
@@ -402,7 +441,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
               {
                 Update: {
                   TableName,
-                  Key: instanceKey(instance.runId, instance.taskId),
+                  Key: instanceKeyOf(instance.id),
                   UpdateExpression:
                     'SET blocked = :true, blockedAt = :at, dueAt = :due, #gpk = :gpk, #gsk = :gsk, #revision = #revision + :one',
                   ConditionExpression:
@@ -694,7 +733,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         await client.send(
           new UpdateCommand({
             TableName,
-            Key: instanceKey(upstream.runId, upstream.taskId),
+            Key: instanceKey(upstream),
             UpdateExpression: 'SET hasExternalDependents = :true',
             ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeValues: { ':true': true },
@@ -736,7 +775,17 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         client.send(
           new PutCommand({
             TableName,
-            Item: { ...logChunkKey(instance.runId, instance.taskId, attempt, stream, i), kind: 'log', lines },
+            Item: {
+              ...logChunkKey(
+                instance.runId,
+                instance.id.slice(instance.runId.length + 1),
+                attempt,
+                stream,
+                i,
+              ),
+              kind: 'log',
+              lines,
+            },
           }),
         ),
       );
@@ -746,7 +795,9 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     async getAttemptLogChunk(instanceId, attempt, stream, chunk) {
       const parsed = parseInstanceId(instanceId);
       if (!parsed) return [];
-      const item = await getItem(logChunkKey(parsed.runId, parsed.taskId, attempt, stream, chunk));
+      const item = await getItem(
+        logChunkKey(parsed.runId, instanceId.slice(parsed.runId.length + 1), attempt, stream, chunk),
+      );
       return (item?.lines as string[] | undefined) ?? [];
     },
   };
@@ -895,7 +946,7 @@ function instanceUpdate(
   }
   return {
     TableName,
-    Key: instanceKey(instance.runId, instance.taskId),
+    Key: instanceKeyOf(instance.id),
     UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
     ConditionExpression: '#revision = :rev AND #status = :from',
     ExpressionAttributeNames: names,

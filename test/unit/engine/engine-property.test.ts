@@ -99,6 +99,12 @@ function createHarness(dag: Dag, latency: () => number = () => 0): Harness {
     dispatchQueue: queues.dispatchQueue,
     completionQueue: queues.completionQueue,
     retryRunner: queues.retryRunner,
+    // These DAGs have no for-each tasks: a loop here would be a bug.
+    loopRunner: {
+      startLoop: () => Promise.reject(new Error('no loops in these DAGs')),
+      reportIteration: () => Promise.reject(new Error('no loops in these DAGs')),
+      stopLoop: () => Promise.reject(new Error('no loops in these DAGs')),
+    },
     executors: { lambda: scripted, noop },
     scheduler: { async upsert() {}, async remove() {} },
     bus: { put: async () => ({ eventId: 'unused' }) },

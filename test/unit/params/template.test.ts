@@ -133,6 +133,41 @@ describe('references', () => {
   });
 });
 
+describe('for-each items', () => {
+  const iteration = berlin('2026-03-01T00:00:00Z', {
+    item: { value: { table: 'sales', parts: [3, 4], nothing: null }, index: 7 },
+  });
+
+  it('gives the item with its JSON type, its keys and array indexes, and its index', () => {
+    expect(render('${item}', iteration)).toEqual({ table: 'sales', parts: [3, 4], nothing: null });
+    expect(render('${item.table}', iteration)).toBe('sales');
+    expect(render('${item.parts.1}', iteration)).toBe(4);
+    expect(render('${item.nothing}', iteration)).toBeNull();
+    expect(render('${itemIndex}', iteration)).toBe(7);
+    expect(render('load ${item.table} part ${itemIndex} of ${yyyyMMdd}', iteration)).toBe(
+      'load sales part 7 of 20260301',
+    );
+  });
+
+  it('faults an item key that does not exist, and an item outside a for-each body', () => {
+    expect(renderError('${item.missing}', iteration).details).toEqual([
+      { path: '', code: 'UNKNOWN_ITEM', message: "'${item.missing}': the item has no 'missing'" },
+    ]);
+    expect(renderError({ a: '${item}' }).details).toEqual([
+      { path: 'a', code: 'UNKNOWN_ITEM', message: "'${item}': only the body of a foreach task has an item" },
+    ]);
+    expect(templateFaults({ a: '${itemIndex}' }, [], [])).toEqual([
+      {
+        path: 'a',
+        code: 'UNKNOWN_ITEM',
+        message: "'${itemIndex}': only the body of a foreach task has an item",
+      },
+    ]);
+    expect(templateFaults({ a: '${item.x}', b: '${itemIndex}' }, [], [], { item: true })).toEqual([]);
+    expect(templateFaults('${item..x}', [], [], { item: true })[0]?.code).toBe('UNKNOWN_ITEM');
+  });
+});
+
 describe('walking JSON values', () => {
   it('renders strings in nested objects and arrays and returns a new value', () => {
     const config = {

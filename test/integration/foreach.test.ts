@@ -1,0 +1,388 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the '${…}' strings are Rondo templates, not JavaScript ones.
+// For-each tasks end to end on an embedded runtime of their own, every queue message
+// delivered twice: the loop runs in the for-each state machine (a Map state whose slots wait
+// on task tokens), the same ASL document CDK deploys.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime.ts';
+import { apiClient, scriptedCalls, startFaultInjectingRuntime } from '../support/fault-runtime.ts';
+import { unique } from './support.ts';
+
+type Attempt = { number: number; status: string; error?: { code: string } };
+type Instance = {
+  id: string;
+  status: string;
+  blocked?: boolean;
+  outputs?: Record<string, unknown>;
+  error?: { code: string; message: string };
+  attempts: Attempt[];
+  transitions: { status: string; at: string }[];
+};
+type Iteration = {
+  id: string;
+  index: number;
+  item: unknown;
+  status: string;
+  attempts: Attempt[];
+  outputs?: Record<string, unknown>;
+  error?: { code: string; message: string };
+  childRunId?: string;
+};
+type IterationPage = { attempt: number; items: Iteration[]; cursor?: string };
+type Run = { id: string; status: string; parent?: { instanceId: string }; instances: Instance[] };
+
+let runtime: Runtime;
+const api = apiClient(() => runtime.apiUrl);
+
+beforeAll(async () => {
+  runtime = await startFaultInjectingRuntime();
+}, 60_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function save(definition: Record<string, unknown>) {
+  const { status, body } = await api('PUT', `/v1/workflows/${definition.id}`, definition);
+  expect(status, JSON.stringify(body)).toBeLessThan(300);
+}
+
+async function fire(workflowId: string): Promise<string> {
+  const out = (await runtime.lambda.invoke('rondo-create-run', {
+    workflowId,
+    scheduledTime: '2026-03-01T10:00:00Z',
+  })) as { runId: string };
+  return out.runId;
+}
+
+const finishedRun = (runId: string) =>
+  eventually(async () => {
+    const { body } = await api<Run>('GET', `/v1/runs/${runId}`);
+    return body.status !== 'RUNNING' ? body : undefined;
+  }, `run ${runId} to finish`);
+
+const instance = async (runId: string, taskId: string) =>
+  (await api<Instance>('GET', `/v1/instances/${runId}.${taskId}`)).body;
+
+/** The whole traversal list of a for-each instance, page by page. */
+async function iterations(foreachId: string, limit = 100): Promise<Iteration[]> {
+  const all: Iteration[] = [];
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { cursor } : {}) });
+    const { status, body } = await api<IterationPage>(
+      'GET',
+      `/v1/instances/${foreachId}/iterations?${query}`,
+    );
+    expect(status).toBe(200);
+    all.push(...body.items);
+    cursor = body.cursor;
+  } while (cursor);
+  return all;
+}
+
+/** The most iterations that were RUNNING at one moment, from their recorded transitions. */
+function maxConcurrentlyRunning(list: Instance[]): number {
+  const edges: { at: number; delta: number }[] = [];
+  for (const iteration of list) {
+    iteration.transitions.forEach((t, i) => {
+      if (t.status !== 'RUNNING') return;
+      const end = iteration.transitions[i + 1];
+      edges.push({ at: Date.parse(t.at), delta: 1 });
+      edges.push({ at: end ? Date.parse(end.at) : Number.POSITIVE_INFINITY, delta: -1 });
+    });
+  }
+  // At one instant, an end frees its slot before a start takes it.
+  edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let running = 0;
+  let most = 0;
+  for (const edge of edges) {
+    running += edge.delta;
+    most = Math.max(most, running);
+  }
+  return most;
+}
+
+const scriptedBody = (payload: Record<string, unknown>, maxRetries = 0) => ({
+  type: 'lambda',
+  config: { function: 'scripted', payload },
+  retry: { maxRetries, intervalSeconds: 0, backoffRate: 1 },
+});
+
+describe('foreach', () => {
+  it('runs 200 items with never more than maxConcurrency iterations RUNNING and collects the outputs in order', async () => {
+    const id = unique('loop200');
+    const items = Array.from({ length: 200 }, (_, i) => ({ n: i, label: `item-${i}` }));
+    await save({
+      id,
+      name: id,
+      tasks: [
+        {
+          id: 'each',
+          type: 'foreach',
+          config: {
+            items,
+            maxConcurrency: 10,
+            body: scriptedBody({ sleepMs: 25, outputs: { label: '${item.label}', index: '${itemIndex}' } }),
+          },
+        },
+        { id: 'after', type: 'noop' },
+      ],
+      edges: [{ from: 'each', to: 'after' }],
+    });
+    const runId = await fire(id);
+    expect((await finishedRun(runId)).status).toBe('SUCCESS');
+    const each = await instance(runId, 'each');
+    const outputs = each.outputs as {
+      count: number;
+      failed: number;
+      outputs: { label: string; index: number }[];
+    };
+    expect(outputs.count).toBe(200);
+    expect(outputs.failed).toBe(0);
+    expect(outputs.outputs.map((o) => o.label)).toEqual(items.map((i) => i.label));
+    expect(outputs.outputs.map((o) => o.index)).toEqual(items.map((i) => i.n));
+
+    const list = await iterations(each.id, 64);
+    expect(list.map((i) => i.index)).toEqual(items.map((i) => i.n));
+    expect(list.map((i) => i.item)).toEqual(items);
+    expect(new Set(list.map((i) => i.status))).toEqual(new Set(['SUCCESS']));
+    // Each iteration is an instance of its own: readable by id, with its transitions.
+    const detailed = await Promise.all(
+      list.map(async (i) => (await api<Instance>('GET', `/v1/instances/${i.id}`)).body),
+    );
+    const most = maxConcurrentlyRunning(detailed);
+    expect(most).toBeLessThanOrEqual(10);
+    expect(most).toBeGreaterThan(1);
+    // Every iteration ran exactly once, although every message was delivered twice.
+    const calls = scriptedCalls(runtime, runId);
+    expect(calls.size).toBe(200);
+    expect([...calls.values()].every((n) => n === 1)).toBe(true);
+    expect((await instance(runId, 'after')).status).toBe('SUCCESS');
+  }, 120_000);
+
+  it('retries an iteration by the body policy: failing twice then succeeding shows 3 attempts', async () => {
+    const id = unique('loopretry');
+    await save({
+      id,
+      name: id,
+      tasks: [
+        {
+          id: 'each',
+          type: 'foreach',
+          config: {
+            items: [{ fail: 0 }, { fail: 2 }, { fail: 0 }],
+            maxConcurrency: 2,
+            body: scriptedBody({ failAttempts: '${item.fail}' }, 2),
+          },
+        },
+      ],
+    });
+    const runId = await fire(id);
+    expect((await finishedRun(runId)).status).toBe('SUCCESS');
+    const list = await iterations(`${runId}.each`);
+    expect(list.map((i) => i.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
+    expect(list[1]?.attempts.map((a) => a.status)).toEqual(['FAILED', 'FAILED', 'SUCCESS']);
+    expect(list[0]?.attempts).toHaveLength(1);
+    const calls = scriptedCalls(runtime, runId);
+    expect([...calls.values()].every((n) => n === 1)).toBe(true);
+    expect(calls.size).toBe(5);
+  }, 60_000);
+
+  it('fails the loop when an iteration finally fails, and blocks its downstream', async () => {
+    const id = unique('loopfail');
+    await save({
+      id,
+      name: id,
+      tasks: [
+        {
+          id: 'each',
+          type: 'foreach',
+          config: {
+            items: [0, 1, 2, 3],
+            maxConcurrency: 1,
+            body: scriptedBody({ failAttempts: -1 }),
+          },
+        },
+        { id: 'after', type: 'noop' },
+      ],
+      edges: [{ from: 'each', to: 'after' }],
+    });
+    const runId = await fire(id);
+    expect((await finishedRun(runId)).status).toBe('FAILED');
+    const each = await instance(runId, 'each');
+    expect(each.status).toBe('FAILED');
+    expect(each.error?.code).toBe('ITERATION_FAILED');
+    expect(each.error?.message).toContain('iteration 0');
+    const list = await iterations(each.id);
+    expect(list[0]?.status).toBe('FAILED');
+    // The loop stopped at the first failure: later iterations never ran.
+    expect(list.slice(1).every((i) => i.attempts.length === 0)).toBe(true);
+    expect(list.slice(1).every((i) => i.status === 'TERMINATED' || i.status === 'WAITING_UPSTREAM')).toBe(
+      true,
+    );
+    const after = await instance(runId, 'after');
+    expect(after).toMatchObject({ status: 'WAITING_UPSTREAM', blocked: true });
+  }, 60_000);
+
+  it('tolerates up to toleratedFailures failed iterations, with null outputs in their places', async () => {
+    const id = unique('looptolerate');
+    await save({
+      id,
+      name: id,
+      tasks: [
+        {
+          id: 'each',
+          type: 'foreach',
+          config: {
+            items: [{ fail: -1 }, { fail: 0 }, { fail: -1 }, { fail: 0 }],
+            toleratedFailures: 2,
+            body: scriptedBody({ failAttempts: '${item.fail}', outputs: { ok: true } }),
+          },
+        },
+      ],
+    });
+    const runId = await fire(id);
+    expect((await finishedRun(runId)).status).toBe('SUCCESS');
+    const each = await instance(runId, 'each');
+    expect(each.outputs).toMatchObject({ count: 4, failed: 2 });
+    const outputs = (each.outputs as { outputs: unknown[] }).outputs;
+    expect(outputs.map((o) => (o === null ? null : 'ok'))).toEqual([null, 'ok', null, 'ok']);
+  }, 60_000);
+
+  it('takes its items from an upstream output or a parameter, and renders the item into a shell body', async () => {
+    const id = unique('loopsources');
+    await save({
+      id,
+      name: id,
+      parameters: [{ name: 'regions', type: 'text', default: '["eu","us"]' }],
+      tasks: [
+        scriptedTask('list', { outputs: { partitions: ['p1', 'p2', 'p3'] } }),
+        {
+          id: 'byOutput',
+          type: 'foreach',
+          config: {
+            items: '${outputs.list.partitions}',
+            body: {
+              type: 'shell',
+              config: { command: 'echo "::output::{\\"p\\":\\"${item}-${yyyyMMdd}\\"}"' },
+            },
+          },
+        },
+        {
+          id: 'byParameter',
+          type: 'foreach',
+          config: { items: '[DYNAMIC_PARAMS.regions]', body: { type: 'noop' } },
+        },
+        {
+          id: 'notAList',
+          type: 'foreach',
+          config: { items: '${yyyyMMdd}', body: { type: 'noop' } },
+        },
+      ],
+      edges: [{ from: 'list', to: 'byOutput' }],
+    });
+    const runId = await fire(id);
+    await finishedRun(runId);
+    const byOutput = await instance(runId, 'byOutput');
+    expect((byOutput.outputs as { outputs: { p: string }[] }).outputs.map((o) => o.p)).toEqual([
+      'p1-20260301',
+      'p2-20260301',
+      'p3-20260301',
+    ]);
+    expect(byOutput.outputs).toMatchObject({ count: 3 });
+    expect((await instance(runId, 'byParameter')).outputs).toMatchObject({ count: 2, failed: 0 });
+    const notAList = await instance(runId, 'notAList');
+    expect(notAList).toMatchObject({ status: 'FAILED', error: { code: 'ITEMS_NOT_A_LIST' } });
+    // Not retried: the same items would fail the same way.
+    expect(notAList.attempts).toHaveLength(1);
+  }, 60_000);
+
+  it('runs a whole subworkflow per item: each iteration opens its child run, which names its parent', async () => {
+    const child = unique('loopchild');
+    const parent = unique('loopparent');
+    await save({
+      id: child,
+      name: child,
+      parameters: [{ name: 'region', type: 'text', default: 'none' }],
+      tasks: [
+        {
+          id: 'work',
+          type: 'shell',
+          config: { command: 'echo "::output::{\\"region\\":\\"[DYNAMIC_PARAMS.region]\\"}"' },
+        },
+        { id: 'then', type: 'noop' },
+      ],
+      edges: [{ from: 'work', to: 'then' }],
+    });
+    await save({
+      id: parent,
+      name: parent,
+      tasks: [
+        {
+          id: 'each',
+          type: 'foreach',
+          config: {
+            items: ['eu', 'us'],
+            body: { type: 'subworkflow', config: { workflow: child, parameters: { region: '${item}' } } },
+          },
+        },
+      ],
+    });
+    const runId = await fire(parent);
+    expect((await finishedRun(runId)).status).toBe('SUCCESS');
+    const list = await iterations(`${runId}.each`);
+    expect(list.map((i) => i.status)).toEqual(['SUCCESS', 'SUCCESS']);
+    for (const [index, region] of ['eu', 'us'].entries()) {
+      const iteration = list[index];
+      const { body: childRun } = await api<Run>('GET', `/v1/runs/${iteration?.childRunId}`);
+      expect(childRun.status).toBe('SUCCESS');
+      expect(childRun.parent?.instanceId).toBe(iteration?.id);
+      const work = childRun.instances.find((i) => i.id.endsWith('.work'));
+      expect(work?.outputs).toMatchObject({ region });
+    }
+  }, 60_000);
+
+  it('refuses, when saved, a foreach without a body type and an ${item} outside a foreach body', async () => {
+    const id = unique('loopbad');
+    const { status, body } = await api<{
+      error: { code: string; details: { path: string; code: string }[] };
+    }>('PUT', `/v1/workflows/${id}`, {
+      id,
+      name: id,
+      tasks: [
+        { id: 'each', type: 'foreach', config: { items: [1], body: { config: {} } } },
+        { id: 'plain', type: 'shell', config: { command: 'echo ${item}' } },
+      ],
+    });
+    expect(status).toBe(400);
+    expect(body.error.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'tasks[0].config.body.type', code: 'INVALID_TASK_CONFIG' }),
+        expect.objectContaining({ path: 'tasks[1].config.command', code: 'UNKNOWN_ITEM' }),
+      ]),
+    );
+    const { status: notForeach, body: notForeachBody } = await api<{ error: { code: string } }>(
+      'GET',
+      `/v1/instances/${id}.20260301T1000Z.plain/iterations`,
+    );
+    expect(notForeach, JSON.stringify(notForeachBody)).toBe(404);
+  });
+});
+
+function scriptedTask(id: string, payload: Record<string, unknown>) {
+  return { id, ...scriptedBody(payload) };
+}
