@@ -160,7 +160,8 @@ export class LocalStepFunctions {
 
   /** The callback pattern: a fresh token, the function invoked with it, then wait for its report. */
   async #invokeAndWait(executionArn: string, input: unknown): Promise<unknown> {
-    const ended = this.#executions.get(executionArn)?.status !== 'RUNNING';
+    const execution = this.#executions.get(executionArn);
+    const ended = execution?.status !== 'RUNNING' || execution.stopRequested === true;
     if (ended || this.#failedWaits.has(executionArn)) {
       // Not retried (the library's retriers honour `isRetryable`): the slot is gone for good.
       throw Object.assign(
@@ -293,6 +294,8 @@ export class LocalStepFunctions {
     };
     execution.done = run.result
       .finally(() => {
+        // Nothing starts after its end (the library may still start queued Map slots).
+        this.#failedWaits.add(executionArn);
         // Its waiting tasks end with it: a later report finds them closed.
         for (const [token, pending] of this.#pendingTasks) {
           if (pending.executionArn !== executionArn) continue;

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { backfillView, controlBackfill, createBackfill, getBackfill } from '#shared/engine/backfills.ts';
 import { completeCallback, heartbeatCallback } from '#shared/engine/callbacks.ts';
 import type { EngineDeps } from '#shared/engine/deps.ts';
+import { rerunInstance, terminateInstance } from '#shared/engine/operations.ts';
 import {
   getInstance,
   getRun,
@@ -48,6 +49,14 @@ export function createApiRouter(
     return json(200, await listInstances(deps, query));
   });
   app.get('/instances/:id', async ({ params }) => json(200, await getInstance(deps, params.id ?? '')));
+  app.post('/instances/:id/terminate', async ({ params, event }) => {
+    const actor = actorOf(event as APIGatewayProxyEventV2);
+    const reason = { code: 'TERMINATED_BY_OPERATOR', message: `terminated by ${actor}` };
+    return json(200, await terminateInstance(deps, params.id ?? '', reason));
+  });
+  app.post('/instances/:id/rerun', async ({ params }) =>
+    json(200, await rerunInstance(deps, params.id ?? '')),
+  );
   app.get('/instances/:id/iterations', async ({ req, params }) => {
     const query = iterationQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
     return json(200, await listIterations(deps, params.id ?? '', query));

@@ -19,6 +19,7 @@ import type { IterationReport } from '../ports/loop-runner.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
 import { dispatchLoadedInstance, finishAttempt } from './attempts.ts';
 import type { EngineDeps } from './deps.ts';
+import { ActionNotAllowedError, terminateInstance } from './operations.ts';
 
 /** The largest item one iteration takes (it is stored on the iteration's instance). */
 export const MAX_ITEM_BYTES = 64 * 1024;
@@ -317,28 +318,15 @@ export async function allIterations(
   return all;
 }
 
-/** Ends the iterations still under way: their Map slots are gone, so nothing may start or report. */
+/** Ends the iterations still under way (and what they started): their Map slots are gone. */
 async function terminateIterations(deps: EngineDeps, iterations: Instance[], reason: string) {
-  const now = deps.clock.now().toISOString();
-  const open = iterations.filter((i) => !FINISHED_STATUSES.has(i.status) && i.status !== 'TERMINATING');
+  const open = iterations.filter((i) => !FINISHED_STATUSES.has(i.status));
   await mapWithConcurrency(open, WRITE_CONCURRENCY, async (iteration) => {
     try {
-      await deps.store.transitionInstance(
-        iteration,
-        'TERMINATED',
-        now,
-        {
-          endTime: now,
-          dueAt: undefined,
-          loopTaskToken: undefined,
-          error: { code: 'LOOP_STOPPED', message: reason },
-          ...(iteration.holdsSlot ? { holdsSlot: undefined } : {}),
-        },
-        iteration.holdsSlot ? { slot: { group: iteration.resourceGroup, change: 'release' } } : {},
-      );
+      await terminateInstance(deps, iteration.id, { code: 'LOOP_STOPPED', message: reason });
     } catch (error) {
       // It finished meanwhile: nothing to stop.
-      if (!(error instanceof ConflictError)) throw error;
+      if (!(error instanceof ActionNotAllowedError)) throw error;
     }
   });
 }

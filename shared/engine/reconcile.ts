@@ -7,6 +7,7 @@ import { DUE_SHARDS } from '../ports/store.ts';
 import { finishAttempt } from './attempts.ts';
 import type { EngineDeps } from './deps.ts';
 import { stopLoop } from './loops.ts';
+import { completeTermination } from './operations.ts';
 import { decide } from './resolve.ts';
 import { childResult, closedChildOf } from './subworkflows.ts';
 import { dueAfter } from './timing.ts';
@@ -18,6 +19,7 @@ export type HealAction =
   | 'REDECIDED'
   | 'RERESOLVED'
   | 'EXPIRED_EVENT_WAIT'
+  | 'COMPLETED_TERMINATION'
   | 'CLEARED';
 export type SweepReport = {
   examined: number;
@@ -96,6 +98,11 @@ async function heal(deps: EngineDeps, instance: Instance): Promise<HealAction> {
         restart: healed.revision,
       });
       return 'RESTARTED_RETRY';
+    }
+    case 'TERMINATING': {
+      // Its termination stopped half-way: complete it.
+      await completeTermination(deps, instance);
+      return 'COMPLETED_TERMINATION';
     }
     case 'WAITING_EVENT': {
       // Its event did not come within its validity.

@@ -74,7 +74,7 @@ export type AttemptRecord = {
   trigger: AttemptTrigger;
   startTime: string;
   endTime?: string;
-  status: 'RUNNING' | 'SUCCESS' | 'FAILED';
+  status: 'RUNNING' | 'SUCCESS' | 'FAILED' | 'TERMINATED';
   error?: { code: string; message: string };
   /** Streams the executor wrote, stored as log chunks (see the store's putAttemptLogs). */
   logStreams?: { stream: 'stdout' | 'stderr'; lines: number; chunks: number }[];

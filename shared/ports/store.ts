@@ -50,6 +50,10 @@ export type InstancePatch = Partial<
     | 'callbackTokenHash'
     | 'loopTaskToken'
     | 'holdsSlot'
+    | 'blocked'
+    | 'waitingUpstreams'
+    | 'blockingUpstreams'
+    | 'unmetUpstreams'
     | 'dueAt'
   >
 >;
@@ -93,8 +97,9 @@ export type Store = {
   getInstances(ids: string[]): Promise<Instance[]>;
   /**
    * Moves `instance` (as read, at its revision) to `to`, recording the transition at `at`.
-   * A finishing move also updates the run's counters, and a slot change its resource
-   * group, in the same atomic write. Throws ConflictError when the stored instance is no
+   * A finishing move also updates the run's counters, a reopening one (a rerun: finished to
+   * waiting) counts it unfinished again and reopens its run, and a slot change updates its
+   * resource group, all in the same atomic write. Throws ConflictError when the stored instance is no
    * longer the one read, ResourceGroupFullError when a slot cannot be taken.
    */
   transitionInstance(

@@ -299,6 +299,15 @@ function createAtomicStore(): MemoryStore {
         const leaving = record.instance.blocked ? 'blocked' : 'unfinished';
         addToRun(instance.runId, counter ? { [leaving]: -1, [counter]: 1 } : { [leaving]: -1 });
       }
+      if (FINISHED_STATUSES.has(instance.status) && !FINISHED_STATUSES.has(to) && !instance.iteration) {
+        const counter = finishedCounterOf(instance.status);
+        addToRun(instance.runId, counter ? { unfinished: 1, [counter]: -1 } : { unfinished: 1 });
+        const run = runs.get(instance.runId);
+        if (run) {
+          run.status = 'RUNNING';
+          delete run.endTime;
+        }
+      }
       if (slot && group) {
         group.running = (group.running ?? 0) + (slot.change === 'acquire' ? 1 : -1);
         groups.set(slot.group, group);

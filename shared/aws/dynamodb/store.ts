@@ -352,6 +352,25 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
           },
         });
       }
+      const reopening =
+        FINISHED_STATUSES.has(instance.status) && !FINISHED_STATUSES.has(to) && !instance.iteration;
+      if (reopening) {
+        const counter = finishedCounterOf(instance.status);
+        items.push({
+          Update: {
+            TableName,
+            Key: runKey(instance.runId),
+            // A closed run runs again: RUNNING until its instances are all finished once more.
+            UpdateExpression: `SET #status = :running ADD unfinished :one${counter ? ', #counter :minus' : ''} REMOVE endTime`,
+            ExpressionAttributeNames: counter
+              ? { '#status': 'status', '#counter': counter }
+              : { '#status': 'status' },
+            ExpressionAttributeValues: counter
+              ? { ':running': 'RUNNING', ':one': 1, ':minus': -1 }
+              : { ':running': 'RUNNING', ':one': 1 },
+          },
+        });
+      }
       const slot = options.slot;
       if (slot) {
         items.push({

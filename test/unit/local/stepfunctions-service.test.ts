@@ -24,9 +24,15 @@ function setup() {
     'loop',
     loopStateMachineDefinition({ loopFunctionArn: functionArn('loop') }),
   );
-  const ops = sfn.operations();
+  const operations = sfn.operations();
+  const ops = {
+    StartExecution: operations.StartExecution!,
+    DescribeExecution: operations.DescribeExecution!,
+    SendTaskSuccess: operations.SendTaskSuccess!,
+    SendTaskFailure: operations.SendTaskFailure!,
+  };
   const start = (count: number, maxConcurrency: number) =>
-    ops.StartExecution?.({
+    ops.StartExecution({
       stateMachineArn: arn,
       name: `run-${Math.random().toString(36).slice(2)}`,
       input: JSON.stringify({
@@ -50,30 +56,30 @@ describe('local Step Functions: waitForTaskToken', () => {
     expect(waiting().map((c) => c.index)).toEqual([0, 1]);
     const tokens = new Set(waiting().map((c) => c.taskToken));
     expect(tokens.size).toBe(2);
-    ops.SendTaskSuccess?.({ taskToken: waiting()[0]?.taskToken, output: '{}' });
+    ops.SendTaskSuccess({ taskToken: waiting()[0]?.taskToken, output: '{}' });
     await until(() => waiting().length === 3);
     // A token reports once: again is TaskTimedOut; a token never handed out is InvalidToken.
-    expect(() => ops.SendTaskSuccess?.({ taskToken: waiting()[0]?.taskToken, output: '{}' })).toThrow(
+    expect(() => ops.SendTaskSuccess({ taskToken: waiting()[0]?.taskToken, output: '{}' })).toThrow(
       expect.objectContaining({ name: 'TaskTimedOut' }),
     );
-    expect(() => ops.SendTaskSuccess?.({ taskToken: 'forged', output: '{}' })).toThrow(
+    expect(() => ops.SendTaskSuccess({ taskToken: 'forged', output: '{}' })).toThrow(
       expect.objectContaining({ name: 'InvalidToken' }),
     );
     for (let i = 1; i < 5; i++) {
       await until(() => waiting().length > i);
-      ops.SendTaskSuccess?.({ taskToken: waiting()[i]?.taskToken, output: '{}' });
+      ops.SendTaskSuccess({ taskToken: waiting()[i]?.taskToken, output: '{}' });
     }
     await sfn.drain();
     expect(calls.at(-1)).toMatchObject({ action: 'finish', instanceId: 'r.w.each', attempt: 1 });
     expect(calls.at(-1)?.failure).toBeUndefined();
-    expect((ops.DescribeExecution?.({ executionArn }) as { status: string }).status).toBe('SUCCEEDED');
+    expect((ops.DescribeExecution({ executionArn }) as { status: string }).status).toBe('SUCCEEDED');
   });
 
   it('fails the Map state on a reported failure, starts no further slot, and finishes with the failure', async () => {
     const { sfn, ops, start, calls, waiting } = setup();
     start(4, 1);
     await until(() => waiting().length === 1);
-    ops.SendTaskFailure?.({
+    ops.SendTaskFailure({
       taskToken: waiting()[0]?.taskToken,
       error: 'ITERATION_FAILED',
       cause: 'iteration 0 broke',

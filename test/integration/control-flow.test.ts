@@ -386,3 +386,133 @@ describe('foreach', () => {
 function scriptedTask(id: string, payload: Record<string, unknown>) {
   return { id, ...scriptedBody(payload) };
 }
+
+describe('terminate and rerun across subworkflows and loops', () => {
+  const childWith = async (tasks: Record<string, unknown>[]) => {
+    const child = unique('opchild');
+    await save({ id: child, name: child, tasks });
+    return child;
+  };
+
+  it('terminating a running subworkflow instance terminates its child run, and the parent run ends TERMINATED', async () => {
+    const child = await childWith([scriptedTask('slow', { sleepMs: 3000 })]);
+    const parent = unique('opparent');
+    await save({
+      id: parent,
+      name: parent,
+      tasks: [
+        { id: 'sub', type: 'subworkflow', config: { workflow: child } },
+        { id: 'after', type: 'noop' },
+      ],
+      edges: [{ from: 'sub', to: 'after' }],
+    });
+    const runId = await fire(parent);
+    const childRunId = await eventually(async () => {
+      const { body: runs } = await api<{ items: { id: string; status: string }[] }>(
+        'GET',
+        `/v1/runs?workflowId=${child}`,
+      );
+      const run = runs.items[0];
+      if (!run) return undefined;
+      const slow = await api<Instance>('GET', `/v1/instances/${run.id}.slow`);
+      return slow.body.status === 'RUNNING' ? run.id : undefined;
+    }, 'the child task to run');
+    const { status, body } = await api<Instance>('POST', `/v1/instances/${runId}.sub/terminate`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.status).toBe('TERMINATED');
+    expect(body.transitions.map((t) => t.status).slice(-2)).toEqual(['TERMINATING', 'TERMINATED']);
+    expect(body.error?.code).toBe('TERMINATED_BY_OPERATOR');
+    expect((await finishedRun(childRunId)).status).toBe('TERMINATED');
+    expect((await api<Instance>('GET', `/v1/instances/${childRunId}.slow`)).body.status).toBe('TERMINATED');
+    expect((await finishedRun(runId)).status).toBe('TERMINATED');
+    // TERMINATED counts as a failure for its edges: the downstream is blocked, not run.
+    expect(await instance(runId, 'after')).toMatchObject({ status: 'WAITING_UPSTREAM', blocked: true });
+    // Terminating again answers the same; a finished instance of another kind cannot be terminated.
+    expect((await api<Instance>('POST', `/v1/instances/${runId}.sub/terminate`)).body.status).toBe(
+      'TERMINATED',
+    );
+  }, 60_000);
+
+  it('a failed child fails its parent task; rerunning the parent runs a new child run and reopens the run', async () => {
+    const marker = `/tmp/rondo-rerun-${unique('m')}`;
+    const child = await childWith([
+      {
+        id: 'flaky',
+        type: 'shell',
+        // Fails the first time only: the marker file remembers.
+        config: { command: `if [ -f ${marker} ]; then echo fine; else touch ${marker}; exit 4; fi` },
+        retry: { maxRetries: 0 },
+      },
+    ]);
+    const parent = unique('opparent');
+    await save({
+      id: parent,
+      name: parent,
+      tasks: [{ id: 'sub', type: 'subworkflow', config: { workflow: child }, retry: { maxRetries: 0 } }],
+    });
+    const runId = await fire(parent);
+    expect((await finishedRun(runId)).status).toBe('FAILED');
+    const failed = await instance(runId, 'sub');
+    expect(failed.error?.code).toBe('SUBWORKFLOW_FAILED');
+
+    const { status, body } = await api<Instance>('POST', `/v1/instances/${runId}.sub/rerun`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.status).toBe('WAITING_UPSTREAM');
+    expect((await finishedRun(runId)).status).toBe('SUCCESS');
+    const rerun = await instance(runId, 'sub');
+    expect(rerun.status).toBe('SUCCESS');
+    expect(rerun.attempts.map((a) => [a.number, a.status])).toEqual([
+      [1, 'FAILED'],
+      [2, 'SUCCESS'],
+    ]);
+    const { body: runs } = await api<{ items: { id: string; status: string }[] }>(
+      'GET',
+      `/v1/runs?workflowId=${child}`,
+    );
+    expect(runs.items.map((r) => r.status).sort()).toEqual(['FAILED', 'SUCCESS']);
+    expect(rerun.outputs?.runId).toBe(runs.items.find((r) => r.status === 'SUCCESS')?.id);
+  }, 60_000);
+
+  it('terminating a running foreach stops its loop and terminates the iterations under way', async () => {
+    const id = unique('opforeach');
+    await save({
+      id,
+      name: id,
+      tasks: [
+        {
+          id: 'each',
+          type: 'foreach',
+          config: { items: [1, 2, 3, 4, 5, 6], maxConcurrency: 2, body: scriptedBody({ sleepMs: 2000 }) },
+        },
+      ],
+    });
+    const runId = await fire(id);
+    await eventually(async () => {
+      const list = await iterations(`${runId}.each`).catch(() => []);
+      return list.some((i) => i.status === 'RUNNING') ? true : undefined;
+    }, 'an iteration to run');
+    const { status } = await api<Instance>('POST', `/v1/instances/${runId}.each/terminate`);
+    expect(status).toBe(200);
+    expect((await finishedRun(runId)).status).toBe('TERMINATED');
+    const list = await iterations(`${runId}.each`);
+    expect(new Set(list.map((i) => i.status))).toEqual(new Set(['TERMINATED']));
+    // Nothing new starts once the loop is stopped.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(scriptedCalls(runtime, runId).size).toBeLessThanOrEqual(2);
+  }, 60_000);
+
+  it('refuses actions that do not apply to the instance status, with 409 and a code', async () => {
+    const id = unique('opbad');
+    await save({ id, name: id, tasks: [{ id: 'only', type: 'noop' }] });
+    const runId = await fire(id);
+    await finishedRun(runId);
+    const { status, body } = await api<{ error: { code: string; message: string } }>(
+      'POST',
+      `/v1/instances/${runId}.only/terminate`,
+    );
+    expect(status).toBe(409);
+    expect(body.error.code).toBe('ACTION_NOT_ALLOWED');
+    expect(body.error.message).toContain('SUCCESS');
+    expect((await api('POST', `/v1/instances/${runId}.nothing/rerun`)).status).toBe(404);
+  });
+});

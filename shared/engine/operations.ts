@@ -1,0 +1,218 @@
+// Operator actions on instances (PRODUCT.md §3–4): terminate and rerun. Both are
+// conditional moves of the instance as read; a move that lost a race is retried on a fresh
+// read, and repeating an action that has taken effect answers the same result.
+import { ConflictError, NotFoundError, RondoError } from '../errors.ts';
+import { childRunId } from '../model/ids.ts';
+import { currentAttempt, FINISHED_STATUSES, type Instance, type InstanceStatus } from '../model/instance.ts';
+import { subworkflowConfigSchema } from '../model/workflow.ts';
+import type { InstancePatch } from '../ports/store.ts';
+import { mapWithConcurrency } from '../util/concurrency.ts';
+import type { EngineDeps } from './deps.ts';
+import { allIterations } from './loops.ts';
+import { dueAfter } from './timing.ts';
+
+export const TERMINABLE: ReadonlySet<InstanceStatus> = new Set([
+  'WAITING_EVENT',
+  'WAITING_UPSTREAM',
+  'WAITING_EXECUTION',
+  'RUNNING',
+  'RETRYING',
+]);
+export const RERUNNABLE: ReadonlySet<InstanceStatus> = new Set([
+  'SUCCESS',
+  'FAILED',
+  'TERMINATED',
+  'WAITING_EXECUTION',
+  'RETRYING',
+]);
+
+/** The action does not apply to the instance in its current status (HTTP 409). */
+export class ActionNotAllowedError extends RondoError {
+  constructor(message: string, detail: { path: string; message: string }) {
+    super('ACTION_NOT_ALLOWED', message, false, { details: [{ ...detail, code: 'ACTION_NOT_ALLOWED' }] });
+    this.name = 'ActionNotAllowedError';
+  }
+
+  static forStatus(action: string, instance: Instance, allowed: ReadonlySet<InstanceStatus>) {
+    return new ActionNotAllowedError(
+      `cannot ${action} instance '${instance.id}': it is ${instance.status}; ${action} applies to ${[...allowed].join(', ')}`,
+      { path: 'status', message: `a ${instance.status} instance` },
+    );
+  }
+}
+
+const MOVE_TRIES = 5;
+const STOP_CONCURRENCY = 8;
+
+export type Reason = { code: string; message: string };
+
+/**
+ * Terminates an instance. A waiting one ends TERMINATED at once; a RUNNING one is
+ * TERMINATING while what it started stops (a subworkflow's child run, a for-each's loop and
+ * iterations), then TERMINATED. An attempt running inline in a function cannot be killed
+ * from outside: its result, when it comes, is dropped. TERMINATED counts as a failure for
+ * the instance's edges. Terminating a TERMINATED instance answers it unchanged.
+ */
+export async function terminateInstance(deps: EngineDeps, id: string, reason: Reason): Promise<Instance> {
+  for (let tries = 0; ; tries++) {
+    const instance = await deps.store.getInstance(id);
+    if (!instance) throw new NotFoundError('instance', id);
+    if (instance.status === 'TERMINATED') return instance;
+    if (instance.status === 'TERMINATING') return completeTermination(deps, instance);
+    if (!TERMINABLE.has(instance.status))
+      throw ActionNotAllowedError.forStatus('terminate', instance, TERMINABLE);
+    const now = deps.clock.now();
+    try {
+      if (instance.status === 'RUNNING') {
+        // Due at once: if this handler stops half-way, the reconciler completes the termination.
+        const stopping = await deps.store.transitionInstance(instance, 'TERMINATING', now.toISOString(), {
+          error: reason,
+          dueAt: dueAfter(now, 0, deps.settings),
+        });
+        return await completeTermination(deps, stopping);
+      }
+      const done = await deps.store.transitionInstance(instance, 'TERMINATED', now.toISOString(), {
+        endTime: now.toISOString(),
+        error: reason,
+        dueAt: dueAfter(now, 0, deps.settings),
+        callbackTokenHash: undefined,
+      });
+      await deps.completionQueue.send([{ instanceId: done.id }]);
+      return done;
+    } catch (error) {
+      if (!(error instanceof ConflictError) || tries >= MOVE_TRIES) throw error;
+    }
+  }
+}
+
+/** Stops what a TERMINATING instance started, then ends it TERMINATED (also the reconciler's way). */
+export async function completeTermination(deps: EngineDeps, instance: Instance): Promise<Instance> {
+  const reason = instance.error ?? { code: 'TERMINATED', message: 'terminated' };
+  const attempt = currentAttempt(instance);
+  if (instance.taskType === 'subworkflow') {
+    const config = subworkflowConfigSchema.safeParse(instance.task.config);
+    if (config.success) {
+      await terminateRun(deps, childRunId(config.data.workflow, instance.id, attempt), {
+        code: reason.code,
+        message: `its parent ${instance.id} was terminated`,
+      });
+    }
+  } else if (instance.taskType === 'foreach') {
+    await deps.loopRunner.stopLoop({ instanceId: instance.id, attempt });
+    const open = (await allIterations(deps, instance.id, attempt)).filter(
+      (i) => !FINISHED_STATUSES.has(i.status),
+    );
+    await mapWithConcurrency(open, STOP_CONCURRENCY, (iteration) =>
+      terminateQuietly(deps, iteration.id, {
+        code: reason.code,
+        message: `its loop ${instance.id} was terminated`,
+      }),
+    );
+  }
+  const now = deps.clock.now();
+  const patch: InstancePatch = {
+    endTime: now.toISOString(),
+    durationMs: now.getTime() - new Date(instance.startTime ?? now).getTime(),
+    attempts: instance.attempts.map((a) =>
+      a.number === attempt && a.status === 'RUNNING'
+        ? { ...a, endTime: now.toISOString(), status: 'TERMINATED' as const, error: reason }
+        : a,
+    ),
+    callbackTokenHash: undefined,
+    dueAt: dueAfter(now, 0, deps.settings),
+    ...(instance.holdsSlot ? { holdsSlot: undefined } : {}),
+  };
+  let done: Instance;
+  try {
+    done = await deps.store.transitionInstance(
+      instance,
+      'TERMINATED',
+      now.toISOString(),
+      patch,
+      instance.holdsSlot ? { slot: { group: instance.resourceGroup, change: 'release' } } : {},
+    );
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    // Completed concurrently (a duplicate request, the reconciler): that one reports it.
+    const current = await deps.store.getInstance(instance.id);
+    if (current?.status === 'TERMINATED') return current;
+    throw error;
+  }
+  await deps.completionQueue.send([{ instanceId: done.id }]);
+  if (instance.holdsSlot) {
+    const next = await deps.store.listWaitingForSlot(instance.resourceGroup, 1);
+    await deps.dispatchQueue.send(next.map((waiting) => ({ instanceId: waiting })));
+  }
+  return done;
+}
+
+/** Terminates every instance of a run that has not finished (a child run whose parent stopped). */
+export async function terminateRun(deps: EngineDeps, runId: string, reason: Reason): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listRunInstances(runId, 100, cursor);
+    const open = page.items.filter((i) => !FINISHED_STATUSES.has(i.status));
+    await mapWithConcurrency(open, STOP_CONCURRENCY, (instance) =>
+      terminateQuietly(deps, instance.id, reason),
+    );
+    cursor = page.cursor;
+  } while (cursor);
+}
+
+/** Terminates unless it finished meanwhile (then there is nothing to stop). */
+async function terminateQuietly(deps: EngineDeps, id: string, reason: Reason): Promise<void> {
+  try {
+    await terminateInstance(deps, id, reason);
+  } catch (error) {
+    if (!(error instanceof ActionNotAllowedError)) throw error;
+  }
+}
+
+/**
+ * Reruns one instance now, whatever its upstreams did: it waits again (WAITING_UPSTREAM, a
+ * closed run reopens), its retries count from 0, its error and outputs are cleared, and its
+ * next attempt (numbered after every earlier one) is dispatched. A subworkflow's next
+ * attempt starts a new child run; a for-each's, new iterations.
+ */
+export async function rerunInstance(deps: EngineDeps, id: string): Promise<Instance> {
+  for (let tries = 0; ; tries++) {
+    const instance = await deps.store.getInstance(id);
+    if (!instance) throw new NotFoundError('instance', id);
+    if (instance.iteration) {
+      throw new ActionNotAllowedError(
+        `rerun the foreach instance ${instance.iteration.foreachInstanceId}, not one of its iterations`,
+        { path: 'id', message: 'iterations are rerun through their foreach instance' },
+      );
+    }
+    if (!RERUNNABLE.has(instance.status))
+      throw ActionNotAllowedError.forStatus('rerun', instance, RERUNNABLE);
+    const now = deps.clock.now();
+    try {
+      const waiting = await deps.store.transitionInstance(
+        instance,
+        'WAITING_UPSTREAM',
+        now.toISOString(),
+        {
+          retries: 0,
+          error: undefined,
+          outputs: undefined,
+          endTime: undefined,
+          durationMs: undefined,
+          callbackTokenHash: undefined,
+          blocked: undefined,
+          waitingUpstreams: 0,
+          blockingUpstreams: 0,
+          unmetUpstreams: 0,
+          // Due at once: if the dispatch below is lost, the reconciler decides it again.
+          dueAt: dueAfter(now, 0, deps.settings),
+          ...(instance.holdsSlot ? { holdsSlot: undefined } : {}),
+        },
+        instance.holdsSlot ? { slot: { group: instance.resourceGroup, change: 'release' } } : {},
+      );
+      await deps.dispatchQueue.send([{ instanceId: waiting.id }]);
+      return waiting;
+    } catch (error) {
+      if (!(error instanceof ConflictError) || tries >= MOVE_TRIES) throw error;
+    }
+  }
+}
