@@ -11,6 +11,10 @@ export type Workload = {
   definition: WorkflowDefinitionInput;
   tasks: number;
   edges: number;
+  /** Task instances the run makes, when more than its tasks (a for-each's iterations). */
+  instances?: number;
+  /** Step Functions transitions per instance allowed: none on the first-time-success path, a few per iteration. */
+  maxTransitionsPerInstance: number;
 };
 
 const noop = (id: string) => ({ id, type: 'noop' as const });
@@ -60,6 +64,38 @@ export function layeredDag(layers: number, width: number, seed = 20_260_101): Wo
     definition: { id: `bench-${name}`, name: `Benchmark ${name}`, folder: '/bench', tasks, edges },
     tasks: tasks.length,
     edges: edges.length,
+    maxTransitionsPerInstance: 0,
+  };
+}
+
+/** One `foreach` task over `items` numbers, a noop body, `maxConcurrency` iterations at once. */
+export function foreach(items: number, maxConcurrency: number): Workload {
+  const name = `foreach-${items}`;
+  return {
+    name,
+    shape: `one foreach over ${items} items, noop body, ${maxConcurrency} at once`,
+    definition: {
+      id: `bench-${name}`,
+      name: `Benchmark ${name}`,
+      folder: '/bench',
+      tasks: [
+        {
+          id: 'each',
+          type: 'foreach',
+          config: {
+            items: Array.from({ length: items }, (_, i) => i),
+            maxConcurrency,
+            body: { type: 'noop' },
+          },
+        },
+      ],
+      edges: [],
+    },
+    tasks: 1,
+    edges: 0,
+    instances: items + 1,
+    // The loop's own states, then one RunIteration state per iteration (a child execution each).
+    maxTransitionsPerInstance: 2,
   };
 }
 
@@ -75,10 +111,13 @@ export function chain(length: number): Workload {
     definition: { id: `bench-${name}`, name: `Benchmark ${name}`, folder: '/bench', tasks, edges },
     tasks: tasks.length,
     edges: edges.length,
+    maxTransitionsPerInstance: 0,
   };
 }
 
 /** What `npm run bench` runs; `--quick` runs the smaller set (well under two minutes). */
 export function workloads(quick: boolean): Workload[] {
-  return quick ? [layeredDag(10, 20), chain(10)] : [layeredDag(20, 50), chain(10)];
+  return quick
+    ? [layeredDag(10, 20), chain(10), foreach(100, 20)]
+    : [layeredDag(20, 50), chain(10), foreach(1000, 40)];
 }

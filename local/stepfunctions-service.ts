@@ -115,6 +115,8 @@ export class LocalStepFunctions {
   #failedWaits = new Set<string>();
   // (Kept after the execution ends: the library may still start queued slots then.)
   #executions = new Map<string, Execution>();
+  /** State transitions so far (states entered, nested Map iterations' included): what AWS bills. */
+  transitions = 0;
   readonly #lambda: LocalLambdaService;
   onExecutionFailed: (execution: { executionArn: string; error?: string; cause?: string }) => void = () => {};
 
@@ -282,6 +284,7 @@ export class LocalStepFunctions {
       overrides: { taskResourceLocalHandlers: this.#taskHandlers(entry.states, executionArn) as never },
       noThrowOnAbort: true,
     });
+    void this.#countTransitions(run.eventLogs);
     const execution: Execution = {
       executionArn,
       stateMachineArn: arn,
@@ -321,6 +324,14 @@ export class LocalStepFunctions {
       );
     this.#executions.set(executionArn, execution);
     return { executionArn, startDate: execution.startDate / 1000 };
+  }
+
+  async #countTransitions(events: AsyncIterable<{ type: string }>): Promise<void> {
+    try {
+      for await (const event of events) if (event.type === 'StateEntered') this.transitions++;
+    } catch {
+      // An aborted execution ends its log early.
+    }
   }
 
   #get(executionArn: string): Execution {

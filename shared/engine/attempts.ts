@@ -37,10 +37,14 @@ export async function dispatchInstance(deps: AttemptDeps, instanceId: string): P
   return dispatchLoadedInstance(deps, instance);
 }
 
-/** dispatchInstance for an instance already read. */
+/**
+ * dispatchInstance for an instance already read; `extra` is written with whichever move it
+ * makes (an iteration's task token rides on its move to RUNNING, no write of its own).
+ */
 export async function dispatchLoadedInstance(
   deps: AttemptDeps,
   instance: Instance,
+  extra: InstancePatch = {},
 ): Promise<DispatchOutcome> {
   const instanceId = instance.id;
   if (instance.status === 'RUNNING' && instance.taskType === 'foreach') {
@@ -62,7 +66,7 @@ export async function dispatchLoadedInstance(
   if (!ready) return 'IGNORED';
   const limit = await resourceGroupLimit(deps, instance.resourceGroup);
   try {
-    const running = await startAttempt(deps, instance, 'DISPATCH', 0, limit !== undefined);
+    const running = await startAttempt(deps, instance, 'DISPATCH', 0, limit !== undefined, extra);
     if (!running) return 'IGNORED';
     await runAttempt(deps, running);
     return 'STARTED';
@@ -75,7 +79,7 @@ export async function dispatchLoadedInstance(
         instance,
         'WAITING_EXECUTION',
         now.toISOString(),
-        { dueAt: dueAfter(now, 0, deps.settings) },
+        { ...extra, dueAt: dueAfter(now, 0, deps.settings) },
         { waitingForSlotSince: now.toISOString() },
       );
     } catch (conflict) {
@@ -110,6 +114,7 @@ async function startAttempt(
   trigger: AttemptTrigger,
   retries: number,
   takeSlot: boolean,
+  extra: InstancePatch = {},
 ): Promise<Instance | undefined> {
   const now = deps.clock.now();
   const record: AttemptRecord = {
@@ -124,6 +129,7 @@ async function startAttempt(
       'RUNNING',
       now.toISOString(),
       {
+        ...extra,
         startTime: now.toISOString(),
         retries,
         accumulatedRuns: instance.accumulatedRuns + 1,

@@ -192,6 +192,13 @@ export async function runIteration(
     const iteration = await deps.store.getInstance(id);
     if (!iteration?.iteration) throw new NotFoundError('iteration', id);
     try {
+      if (iteration.status === 'WAITING_UPSTREAM' && !iteration.loopTaskToken) {
+        // The usual way: the token is written with the move to RUNNING (or WAITING_EXECUTION).
+        const outcome = await dispatchLoadedInstance(deps, iteration, { loopTaskToken: start.taskToken });
+        if (outcome !== 'IGNORED') return 'STARTED';
+        if (tries >= 3) return 'WAITING';
+        continue; // Moved meanwhile: read it again.
+      }
       const withToken =
         iteration.loopTaskToken === start.taskToken
           ? iteration
