@@ -746,7 +746,10 @@ function report(machine: Machine, command: string, results: WorkloadResult[]): s
       c.limit,
       ...results.map((r) => {
         const check = r.checks[i];
-        return check ? `${fmt(check.value)} ${check.pass ? 'PASS' : 'FAIL'}` : '';
+        if (!check) return '';
+        // A workload with its own limit (a for-each may use a few transitions per iteration) says so.
+        const own = check.limit === c.limit ? '' : ` (${check.limit})`;
+        return `${fmt(check.value)} ${check.pass ? 'PASS' : 'FAIL'}${own}`;
       }),
     ]),
   );

@@ -311,6 +311,25 @@ describe('foreach', () => {
     expect(notAList.attempts).toHaveLength(1);
   }, 60_000);
 
+  it('refuses a list longer than 10,000 items with a clear error, iterating over none of them', async () => {
+    const id = unique('loopbig');
+    const big = JSON.stringify(Array.from({ length: 10_001 }, (_, i) => i));
+    await save({
+      id,
+      name: id,
+      parameters: [{ name: 'big', type: 'text', default: big }],
+      tasks: [
+        { id: 'each', type: 'foreach', config: { items: '[DYNAMIC_PARAMS.big]', body: { type: 'noop' } } },
+      ],
+    });
+    const runId = await fire(id);
+    expect((await finishedRun(runId)).status).toBe('FAILED');
+    const each = await instance(runId, 'each');
+    expect(each.error?.code).toBe('TOO_MANY_ITEMS');
+    expect(each.error?.message).toContain('10001 items');
+    expect(await iterations(each.id)).toEqual([]);
+  });
+
   it('runs a whole subworkflow per item: each iteration opens its child run, which names its parent', async () => {
     const child = unique('loopchild');
     const parent = unique('loopparent');
