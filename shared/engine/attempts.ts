@@ -332,13 +332,14 @@ export async function finishAttempt(
 }
 
 /**
- * Whether an attempt's result arrived after the instance was stopped (terminated, or its
- * loop ended) while it ran: the result is dropped, the stop stands.
+ * Whether an attempt's result arrived after an operator ended the instance while it ran
+ * (terminated it, marked it successful, its loop stopped): the result is dropped, the
+ * operator's decision stands.
  */
 async function stoppedMeanwhile(deps: AttemptDeps, instance: Instance, error: unknown): Promise<boolean> {
   if (!(error instanceof ConflictError)) return false;
   const current = await deps.store.getInstance(instance.id);
-  return current?.status === 'TERMINATED' || current?.status === 'TERMINATING';
+  return current !== undefined && (FINISHED_STATUSES.has(current.status) || current.status === 'TERMINATING');
 }
 
 async function storeLogs(deps: AttemptDeps, instance: Instance, attempt: number, result: AttemptResult) {

@@ -89,26 +89,7 @@ export async function terminateInstance(deps: EngineDeps, id: string, reason: Re
 export async function completeTermination(deps: EngineDeps, instance: Instance): Promise<Instance> {
   const reason = instance.error ?? { code: 'TERMINATED', message: 'terminated' };
   const attempt = currentAttempt(instance);
-  if (instance.taskType === 'subworkflow') {
-    const config = subworkflowConfigSchema.safeParse(instance.task.config);
-    if (config.success) {
-      await terminateRun(deps, childRunId(config.data.workflow, instance.id, attempt), {
-        code: reason.code,
-        message: `its parent ${instance.id} was terminated`,
-      });
-    }
-  } else if (instance.taskType === 'foreach') {
-    await deps.loopRunner.stopLoop({ instanceId: instance.id, attempt });
-    const open = (await allIterations(deps, instance.id, attempt)).filter(
-      (i) => !FINISHED_STATUSES.has(i.status),
-    );
-    await mapWithConcurrency(open, STOP_CONCURRENCY, (iteration) =>
-      terminateQuietly(deps, iteration.id, {
-        code: reason.code,
-        message: `its loop ${instance.id} was terminated`,
-      }),
-    );
-  }
+  await stopWhatItStarted(deps, instance, reason);
   const now = deps.clock.now();
   const patch: InstancePatch = {
     endTime: now.toISOString(),
@@ -144,6 +125,92 @@ export async function completeTermination(deps: EngineDeps, instance: Instance):
     await deps.dispatchQueue.send(next.map((waiting) => ({ instanceId: waiting })));
   }
   return done;
+}
+
+/** Stops the child run of a subworkflow's current attempt, or a for-each's loop and iterations. */
+async function stopWhatItStarted(deps: EngineDeps, instance: Instance, reason: Reason): Promise<void> {
+  const attempt = currentAttempt(instance);
+  if (instance.taskType === 'subworkflow') {
+    const config = subworkflowConfigSchema.safeParse(instance.task.config);
+    if (config.success) {
+      await terminateRun(deps, childRunId(config.data.workflow, instance.id, attempt), {
+        code: reason.code,
+        message: `its parent ${instance.id} was stopped: ${reason.message}`,
+      });
+    }
+  } else if (instance.taskType === 'foreach') {
+    await deps.loopRunner.stopLoop({ instanceId: instance.id, attempt });
+    const open = (await allIterations(deps, instance.id, attempt)).filter(
+      (i) => !FINISHED_STATUSES.has(i.status),
+    );
+    await mapWithConcurrency(open, STOP_CONCURRENCY, (iteration) =>
+      terminateQuietly(deps, iteration.id, {
+        code: reason.code,
+        message: `its loop ${instance.id} was stopped: ${reason.message}`,
+      }),
+    );
+  }
+}
+
+export const MARKABLE: ReadonlySet<InstanceStatus> = new Set([
+  'RUNNING',
+  'FAILED',
+  'TERMINATED',
+  'WAITING_EVENT',
+  'WAITING_UPSTREAM',
+  'WAITING_EXECUTION',
+]);
+
+/**
+ * Marks an instance successful: it ends SUCCESS (keeping any outputs it had) and releases
+ * its downstream like a real success; a RUNNING one first stops what it started. Marking a
+ * SUCCESS instance again answers it unchanged.
+ */
+export async function markSuccess(deps: EngineDeps, id: string, reason: Reason): Promise<Instance> {
+  for (let tries = 0; ; tries++) {
+    const instance = await deps.store.getInstance(id);
+    if (!instance) throw new NotFoundError('instance', id);
+    if (instance.status === 'SUCCESS') return instance;
+    if (!MARKABLE.has(instance.status))
+      throw ActionNotAllowedError.forStatus('mark success', instance, MARKABLE);
+    if (instance.status === 'RUNNING') await stopWhatItStarted(deps, instance, reason);
+    const now = deps.clock.now();
+    const attempt = currentAttempt(instance);
+    try {
+      const done = await deps.store.transitionInstance(
+        instance,
+        'SUCCESS',
+        now.toISOString(),
+        {
+          endTime: now.toISOString(),
+          ...(instance.startTime
+            ? { durationMs: now.getTime() - new Date(instance.startTime).getTime() }
+            : {}),
+          outputs: instance.outputs ?? {},
+          error: undefined,
+          blocked: undefined,
+          callbackTokenHash: undefined,
+          attempts: instance.attempts.map((a) =>
+            a.number === attempt && a.status === 'RUNNING'
+              ? { ...a, endTime: now.toISOString(), status: 'TERMINATED' as const, error: reason }
+              : a,
+          ),
+          // Due until resolution has reported it to its dependents.
+          dueAt: dueAfter(now, 0, deps.settings),
+          ...(instance.holdsSlot ? { holdsSlot: undefined } : {}),
+        },
+        instance.holdsSlot ? { slot: { group: instance.resourceGroup, change: 'release' } } : {},
+      );
+      await deps.completionQueue.send([{ instanceId: done.id }]);
+      if (instance.holdsSlot) {
+        const next = await deps.store.listWaitingForSlot(instance.resourceGroup, 1);
+        await deps.dispatchQueue.send(next.map((waiting) => ({ instanceId: waiting })));
+      }
+      return done;
+    } catch (error) {
+      if (!(error instanceof ConflictError) || tries >= MOVE_TRIES) throw error;
+    }
+  }
 }
 
 /** Terminates every instance of a run that has not finished (a child run whose parent stopped). */

@@ -4,7 +4,13 @@
 // nothing in it can move. Work is proportional to the instance's edges.
 import { ConflictError } from '../errors.ts';
 import { instanceId as idOf } from '../model/ids.ts';
-import { type EdgeRef, FINISHED_STATUSES, type Instance, type UpstreamOutcome } from '../model/instance.ts';
+import {
+  type EdgeRef,
+  FINISHED_STATUSES,
+  type Instance,
+  type UpstreamOutcome,
+  type UpstreamReport,
+} from '../model/instance.ts';
 import { deriveRunStatus } from '../model/run.ts';
 import type { EdgeCondition } from '../model/workflow.ts';
 import { onBackfillRunClosed } from './backfills.ts';
@@ -50,17 +56,17 @@ export async function resolveFinishedInstance(deps: ResolveDeps, finishedId: str
     return;
   }
   for (const edge of finished.downstream) {
-    await reportOutcome(
-      deps,
-      idOf(finished.runId, edge.taskId),
-      finished.id,
-      edge.condition,
-      outcomeAlong(finished, edge, outcome),
-    );
+    await reportOutcome(deps, idOf(finished.runId, edge.taskId), finished.id, edge.condition, {
+      outcome: outcomeAlong(finished, edge, outcome),
+      revision: finished.revision,
+    });
   }
   if (finished.hasExternalDependents) {
     for (const dependentId of await deps.store.listDependents(finished.id)) {
-      await reportOutcome(deps, dependentId, finished.id, 'SUCCESS', externalOutcome(outcome));
+      await reportOutcome(deps, dependentId, finished.id, 'SUCCESS', {
+        outcome: externalOutcome(outcome),
+        revision: finished.revision,
+      });
     }
   }
   await clearDue(deps, finished);
@@ -85,26 +91,79 @@ export async function closeRunIfDone(deps: ResolveDeps, runId: string): Promise<
 }
 
 /**
- * Reports `outcome` of upstream `upstreamId` to `targetId`, once, then decides the target
+ * Reports the outcome of upstream `upstreamId` to `targetId`, once, then decides the target
  * if that was its last upstream. A report already counted (a redelivered message, or a
  * crash after the count and before the decision) re-reads the target and decides again:
- * every decision is itself idempotent.
+ * every decision is itself idempotent. A later report of the same upstream (it was rerun,
+ * or marked successful: a higher revision) replaces the earlier one.
  */
 export async function reportOutcome(
   deps: ResolveDeps,
   targetId: string,
   upstreamId: string,
   condition: EdgeCondition,
-  outcome: UpstreamOutcome,
+  report: { outcome: UpstreamOutcome; revision: number },
 ): Promise<void> {
-  const target =
-    (await deps.store.recordUpstreamOutcome(
-      targetId,
-      upstreamId,
-      outcome,
-      upstreamEffect(condition, outcome),
-    )) ?? (await deps.store.getInstance(targetId));
+  const recorded = await deps.store.recordUpstreamOutcome(
+    targetId,
+    upstreamId,
+    report,
+    upstreamEffect(condition, report.outcome),
+  );
+  let target = recorded ?? (await deps.store.getInstance(targetId));
+  if (!recorded && target) target = await replaceOutcome(deps, target, upstreamId, condition, report);
   if (target) await decide(deps, target);
+}
+
+const REPLACE_TRIES = 5;
+
+/**
+ * Replaces an upstream's earlier report on a waiting instance with a later one: its counters
+ * move by the difference, and an instance that was blocked and has no blocking upstream left
+ * is unblocked (its run counts it unfinished again, and runs again if it had closed).
+ */
+async function replaceOutcome(
+  deps: ResolveDeps,
+  initial: Instance,
+  upstreamId: string,
+  condition: EdgeCondition,
+  report: { outcome: UpstreamOutcome; revision: number },
+): Promise<Instance | undefined> {
+  let target: Instance | undefined = initial;
+  for (let tries = 0; target; tries++) {
+    const previous: UpstreamReport | undefined = target.upstreamOutcomes[upstreamId];
+    if (
+      !previous ||
+      previous.outcome === 'REMOVED' ||
+      previous.revision >= report.revision ||
+      previous.outcome === report.outcome ||
+      target.status !== 'WAITING_UPSTREAM'
+    ) {
+      return target;
+    }
+    const before = upstreamEffect(condition, previous.outcome);
+    const after = upstreamEffect(condition, report.outcome);
+    // At least zero: a rerun ran this instance whatever its upstreams had reported.
+    const blockingUpstreams = Math.max(0, target.blockingUpstreams - before.blocking + after.blocking);
+    const unblock = target.blocked === true && blockingUpstreams === 0;
+    try {
+      return await deps.store.patchInstance(
+        target,
+        {
+          upstreamOutcomes: { ...target.upstreamOutcomes, [upstreamId]: report },
+          blockingUpstreams,
+          unmetUpstreams: Math.max(0, target.unmetUpstreams - before.unmet + after.unmet),
+          // Unblocked: due, so that a lost decision below is made by the reconciler.
+          ...(unblock ? { blocked: undefined, dueAt: dueAfter(deps.clock.now(), 0, deps.settings) } : {}),
+        },
+        unblock ? { counters: { blocked: -1, unfinished: 1 }, reopen: true } : undefined,
+      );
+    } catch (error) {
+      if (!(error instanceof ConflictError) || tries >= REPLACE_TRIES) throw error;
+      target = await deps.store.getInstance(target.id);
+    }
+  }
+  return target;
 }
 
 /** Acts on a waiting instance whose upstreams have all reported. */

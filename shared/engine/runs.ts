@@ -312,7 +312,11 @@ async function subscribeToExternalUpstreams(deps: CreateRunDeps, instances: Inst
   for (const { instance, up } of links) {
     const found = upstreams.get(up.instanceId);
     const outcome = found && outcomeOf(found);
-    if (outcome)
-      await reportOutcome(deps, instance.id, up.instanceId, up.condition, externalOutcome(outcome));
+    if (found && outcome) {
+      await reportOutcome(deps, instance.id, up.instanceId, up.condition, {
+        outcome: externalOutcome(outcome),
+        revision: found.revision,
+      });
+    }
   }
 }

@@ -67,6 +67,13 @@ export type ExternalUpstream = { instanceId: string; kind: 'SELF' | 'WORKFLOW'; 
 /** What an upstream reported to its downstream: how it finished, or that it is blocked. */
 export type UpstreamOutcome = InstanceStatus | 'BLOCKED';
 
+/**
+ * An upstream's report as its downstream keeps it: the outcome, and the upstream's revision
+ * when it reported (a rerun's later report replaces an earlier one, never the reverse).
+ * REMOVED: an operator removed the dependency; no report counts any more.
+ */
+export type UpstreamReport = { outcome: UpstreamOutcome | 'REMOVED'; revision: number };
+
 export type AttemptTrigger = 'DISPATCH' | 'RETRY' | 'RECONCILER';
 
 export type AttemptRecord = {
@@ -128,7 +135,7 @@ export type Instance = {
   waitingUpstreams: number;
   blockingUpstreams: number;
   unmetUpstreams: number;
-  upstreamOutcomes: Record<string, UpstreamOutcome>;
+  upstreamOutcomes: Record<string, UpstreamReport>;
   /** Set once its upstreams are all reported and one blocks it: it waits for an operator. */
   blocked?: boolean;
   task: TaskDefinition;

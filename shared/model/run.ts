@@ -1,4 +1,4 @@
-import type { InstanceStatus, RunType } from './instance.ts';
+import { FINISHED_STATUSES, type InstanceStatus, type RunType } from './instance.ts';
 
 export type RunStatus = 'RUNNING' | 'SUCCESS' | 'FAILED' | 'TERMINATED';
 
@@ -45,4 +45,31 @@ export function finishedCounterOf(status: InstanceStatus): 'failed' | 'terminate
   if (status === 'FAILED') return 'failed';
   if (status === 'TERMINATED') return 'terminated';
   return undefined;
+}
+
+export type RunCounter = 'unfinished' | 'blocked' | 'failed' | 'terminated';
+
+/**
+ * What an instance's move does to its run: finishing leaves `unfinished` (or `blocked`) and
+ * counts a failure or termination; a rerun (finished → waiting) counts it unfinished again;
+ * marking a finished instance successful moves it between the finished counters. Moves that
+ * start from a finished status reopen the run (RUNNING), so that its status is derived anew
+ * when its instances are all finished again. Undefined when the run is not concerned.
+ */
+export function runDeltaOf(
+  from: InstanceStatus,
+  to: InstanceStatus,
+  blocked: boolean,
+): { counters: Partial<Record<RunCounter, number>>; reopen: boolean } | undefined {
+  const wasFinished = FINISHED_STATUSES.has(from);
+  const isFinished = FINISHED_STATUSES.has(to);
+  if (!wasFinished && !isFinished) return undefined;
+  const counters: Partial<Record<RunCounter, number>> = {};
+  const add = (counter: RunCounter | undefined, n: number) => {
+    if (counter) counters[counter] = (counters[counter] ?? 0) + n;
+  };
+  add(wasFinished ? finishedCounterOf(from) : blocked ? 'blocked' : 'unfinished', -1);
+  add(isFinished ? finishedCounterOf(to) : 'unfinished', 1);
+  for (const [counter, n] of Object.entries(counters)) if (n === 0) delete counters[counter as RunCounter];
+  return { counters, reopen: wasFinished };
 }

@@ -3,8 +3,8 @@
 // change is a conditional write and every list is a key or index query.
 import type { Backfill, BackfillStatus } from '../model/backfill.ts';
 import type { EventInstance, EventInstanceStatus } from '../model/event-instance.ts';
-import type { Instance, InstanceStatus, UpstreamOutcome } from '../model/instance.ts';
-import type { Run } from '../model/run.ts';
+import type { Instance, InstanceStatus, UpstreamReport } from '../model/instance.ts';
+import type { Run, RunCounter } from '../model/run.ts';
 import type { WorkflowDefinition } from '../model/workflow.ts';
 
 export type StoredWorkflow = {
@@ -51,6 +51,7 @@ export type InstancePatch = Partial<
     | 'loopTaskToken'
     | 'holdsSlot'
     | 'blocked'
+    | 'upstreamOutcomes'
     | 'waitingUpstreams'
     | 'blockingUpstreams'
     | 'unmetUpstreams'
@@ -60,6 +61,9 @@ export type InstancePatch = Partial<
 
 /** A resource group's concurrency slot, taken or given back in the same write as a transition. */
 export type SlotChange = { group: string; change: 'acquire' | 'release'; limit?: number };
+
+/** A change of a run's counters, reopening it (RUNNING) when its status must be derived anew. */
+export type RunChange = { counters: Partial<Record<RunCounter, number>>; reopen: boolean };
 
 /** What one upstream report does to a downstream's dependency counters. */
 export type UpstreamEffect = { blocking: 0 | 1; unmet: 0 | 1 };
@@ -109,8 +113,11 @@ export type Store = {
     patch?: InstancePatch,
     options?: TransitionOptions,
   ): Promise<Instance>;
-  /** Changes fields without a status change (heartbeat, callback token), guarded by revision. */
-  patchInstance(instance: Instance, patch: InstancePatch): Promise<Instance>;
+  /**
+   * Changes fields without a status change (heartbeat, callback token), guarded by revision;
+   * `run` changes its run's counters in the same atomic write (an instance unblocked).
+   */
+  patchInstance(instance: Instance, patch: InstancePatch, run?: RunChange): Promise<Instance>;
   /**
    * Records that upstream `upstreamId` ended with `outcome`, once: answers the downstream
    * as updated, or undefined when this upstream had been recorded already.
@@ -118,7 +125,7 @@ export type Store = {
   recordUpstreamOutcome(
     downstreamId: string,
     upstreamId: string,
-    outcome: UpstreamOutcome,
+    report: UpstreamReport,
     effect: UpstreamEffect,
   ): Promise<Instance | undefined>;
   /**

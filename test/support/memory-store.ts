@@ -8,8 +8,8 @@ import { ConflictError, InvalidTransitionError, ResourceGroupFullError } from '#
 import type { Backfill } from '#shared/model/backfill.ts';
 import type { EventInstance } from '#shared/model/event-instance.ts';
 import { parseInstanceId } from '#shared/model/ids.ts';
-import { canTransition, FINISHED_STATUSES, type Instance } from '#shared/model/instance.ts';
-import { finishedCounterOf, type Run } from '#shared/model/run.ts';
+import { canTransition, type Instance } from '#shared/model/instance.ts';
+import { type Run, runDeltaOf } from '#shared/model/run.ts';
 import {
   DUE_SHARDS,
   type Page,
@@ -294,16 +294,13 @@ function createAtomicStore(): MemoryStore {
       } else if (instance.status === 'WAITING_EXECUTION') {
         delete record.slotWait;
       }
-      if (FINISHED_STATUSES.has(to) && !FINISHED_STATUSES.has(instance.status) && !instance.iteration) {
-        const counter = finishedCounterOf(to);
-        const leaving = record.instance.blocked ? 'blocked' : 'unfinished';
-        addToRun(instance.runId, counter ? { [leaving]: -1, [counter]: 1 } : { [leaving]: -1 });
-      }
-      if (FINISHED_STATUSES.has(instance.status) && !FINISHED_STATUSES.has(to) && !instance.iteration) {
-        const counter = finishedCounterOf(instance.status);
-        addToRun(instance.runId, counter ? { unfinished: 1, [counter]: -1 } : { unfinished: 1 });
+      const delta = instance.iteration
+        ? undefined
+        : runDeltaOf(instance.status, to, instance.blocked === true);
+      if (delta) {
+        addToRun(instance.runId, delta.counters);
         const run = runs.get(instance.runId);
-        if (run) {
+        if (delta.reopen && run) {
           run.status = 'RUNNING';
           delete run.endTime;
         }
@@ -322,14 +319,22 @@ function createAtomicStore(): MemoryStore {
       });
     },
 
-    async patchInstance(instance, patch) {
+    async patchInstance(instance, patch, run) {
       const record = current(instance);
       if (!record) throw conflict(instance);
       record.instance = applyPatch(record.instance, { ...patch, revision: record.instance.revision + 1 });
+      if (run) {
+        addToRun(instance.runId, run.counters);
+        const stored = runs.get(instance.runId);
+        if (run.reopen && stored) {
+          stored.status = 'RUNNING';
+          delete stored.endTime;
+        }
+      }
       return copy({ ...instance, ...patch, revision: instance.revision + 1 });
     },
 
-    async recordUpstreamOutcome(downstreamId, upstreamId, outcome, effect) {
+    async recordUpstreamOutcome(downstreamId, upstreamId, report, effect) {
       if (!parseInstanceId(downstreamId)) return undefined;
       const record = instances.get(downstreamId);
       // 'attribute_exists(pk) AND attribute_not_exists(upstreamOutcomes.#upstream)'
@@ -337,7 +342,7 @@ function createAtomicStore(): MemoryStore {
       const stored = record.instance;
       record.instance = {
         ...stored,
-        upstreamOutcomes: { ...stored.upstreamOutcomes, [upstreamId]: outcome },
+        upstreamOutcomes: { ...stored.upstreamOutcomes, [upstreamId]: report },
         revision: stored.revision + 1,
         waitingUpstreams: stored.waitingUpstreams - 1,
         blockingUpstreams: stored.blockingUpstreams + effect.blocking,

@@ -19,13 +19,8 @@ import {
 import { ConflictError, InvalidTransitionError, ResourceGroupFullError } from '../../errors.ts';
 import type { Backfill } from '../../model/backfill.ts';
 import { parseInstanceId } from '../../model/ids.ts';
-import {
-  canTransition,
-  FINISHED_STATUSES,
-  type Instance,
-  type InstanceStatus,
-} from '../../model/instance.ts';
-import { finishedCounterOf, type Run } from '../../model/run.ts';
+import { canTransition, type Instance, type InstanceStatus } from '../../model/instance.ts';
+import { type Run, type RunCounter, runDeltaOf } from '../../model/run.ts';
 import type {
   InstancePatch,
   InstanceQuery,
@@ -332,44 +327,12 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       };
       const update = instanceUpdate(TableName, instance, patch, { to, at, ...options });
       // An iteration belongs to its for-each instance: the run counts the for-each, not its iterations.
-      const finishing =
-        FINISHED_STATUSES.has(to) && !FINISHED_STATUSES.has(instance.status) && !instance.iteration;
+      const delta = instance.iteration
+        ? undefined
+        : runDeltaOf(instance.status, to, instance.blocked === true);
       const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [{ Update: update }];
-      if (finishing) {
-        const counter = finishedCounterOf(to);
-        // A blocked instance already left `unfinished` when it was blocked: it leaves `blocked` now.
-        const leaving = instance.blocked ? 'blocked' : 'unfinished';
-        items.push({
-          Update: {
-            TableName,
-            Key: runKey(instance.runId),
-            // Names through placeholders: TERMINATED's counter, `terminated`, is a reserved word.
-            UpdateExpression: counter ? 'ADD #leaving :minus, #counter :one' : 'ADD #leaving :minus',
-            ExpressionAttributeNames: counter
-              ? { '#leaving': leaving, '#counter': counter }
-              : { '#leaving': leaving },
-            ExpressionAttributeValues: counter ? { ':minus': -1, ':one': 1 } : { ':minus': -1 },
-          },
-        });
-      }
-      const reopening =
-        FINISHED_STATUSES.has(instance.status) && !FINISHED_STATUSES.has(to) && !instance.iteration;
-      if (reopening) {
-        const counter = finishedCounterOf(instance.status);
-        items.push({
-          Update: {
-            TableName,
-            Key: runKey(instance.runId),
-            // A closed run runs again: RUNNING until its instances are all finished once more.
-            UpdateExpression: `SET #status = :running ADD unfinished :one${counter ? ', #counter :minus' : ''} REMOVE endTime`,
-            ExpressionAttributeNames: counter
-              ? { '#status': 'status', '#counter': counter }
-              : { '#status': 'status' },
-            ExpressionAttributeValues: counter
-              ? { ':running': 'RUNNING', ':one': 1, ':minus': -1 }
-              : { ':running': 'RUNNING', ':one': 1 },
-          },
-        });
+      if (delta && (Object.keys(delta.counters).length > 0 || delta.reopen)) {
+        items.push({ Update: runCounterUpdate(TableName, instance.runId, delta.counters, delta.reopen) });
       }
       const slot = options.slot;
       if (slot) {
@@ -408,10 +371,21 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       return next;
     },
 
-    async patchInstance(instance, patch) {
+    async patchInstance(instance, patch, run) {
       const update = instanceUpdate(TableName, instance, patch);
       try {
-        await client.send(new UpdateCommand(update));
+        if (run) {
+          await client.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                { Update: update },
+                { Update: runCounterUpdate(TableName, instance.runId, run.counters, run.reopen) },
+              ],
+            }),
+          );
+        } else {
+          await client.send(new UpdateCommand(update));
+        }
       } catch (error) {
         if (isConditionFailure(error)) {
           throw new ConflictError(`instance '${instance.id}' changed since revision ${instance.revision}`);
@@ -421,7 +395,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       return { ...instance, ...patch, revision: instance.revision + 1 };
     },
 
-    async recordUpstreamOutcome(downstreamId, upstreamId, outcome, effect) {
+    async recordUpstreamOutcome(downstreamId, upstreamId, report, effect) {
       const parsed = parseInstanceId(downstreamId);
       if (!parsed) return undefined;
       try {
@@ -435,7 +409,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
             ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(upstreamOutcomes.#upstream)',
             ExpressionAttributeNames: { '#upstream': upstreamId, '#revision': 'revision' },
             ExpressionAttributeValues: {
-              ':outcome': outcome,
+              ':outcome': report,
               ':one': 1,
               ':minus': -1,
               ':blocking': effect.blocking,
@@ -968,6 +942,39 @@ function instanceUpdate(
     Key: instanceKeyOf(instance.id),
     UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
     ConditionExpression: '#revision = :rev AND #status = :from',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/**
+ * The run's side of an instance's move: its counters (names through placeholders:
+ * `terminated` is a reserved word) and, when the move reopens it, RUNNING again.
+ */
+function runCounterUpdate(
+  TableName: string,
+  runId: string,
+  counters: Partial<Record<RunCounter, number>>,
+  reopen: boolean,
+) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const adds = Object.entries(counters).map(([counter, n], i) => {
+    names[`#c${i}`] = counter;
+    values[`:c${i}`] = n;
+    return `#c${i} :c${i}`;
+  });
+  const clauses = adds.length ? [`ADD ${adds.join(', ')}`] : [];
+  if (reopen) {
+    names['#status'] = 'status';
+    values[':running'] = 'RUNNING';
+    clauses.unshift('SET #status = :running');
+    clauses.push('REMOVE endTime');
+  }
+  return {
+    TableName,
+    Key: runKey(runId),
+    UpdateExpression: clauses.join(' '),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
