@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { backfillView, controlBackfill, createBackfill, getBackfill } from '#shared/engine/backfills.ts';
 import { completeCallback, heartbeatCallback } from '#shared/engine/callbacks.ts';
 import type { EngineDeps } from '#shared/engine/deps.ts';
-import { rerunInstance, terminateInstance } from '#shared/engine/operations.ts';
+import { listOperations, recordOperation } from '#shared/engine/operation-records.ts';
+import { markSuccess, removeDependency, terminateInstance } from '#shared/engine/operations.ts';
 import {
   getInstance,
   getRun,
@@ -15,20 +16,25 @@ import {
   listRuns,
   readAttemptLog,
 } from '#shared/engine/queries.ts';
+import { type RerunRequest, rerun } from '#shared/engine/reruns.ts';
 import { setResourceGroupLimit } from '#shared/engine/resource-groups.ts';
 import { createOneTimeRun } from '#shared/engine/runs.ts';
 import { rotateTriggerToken, triggerRun } from '#shared/engine/triggers.ts';
 import { saveWorkflow, setSchedule } from '#shared/engine/workflows.ts';
 import { ValidationError } from '#shared/errors.ts';
+import type { OperationTarget } from '#shared/model/operation.ts';
 import { callerOf } from './identity.ts';
 import { errorResponse, json } from './responses.ts';
 import {
   backfillSchema,
+  batchSchema,
   callbackReportSchema,
   instanceListQuerySchema,
   iterationQuerySchema,
   logQuerySchema,
+  pageQuerySchema,
   putEventSchema,
+  rerunSchema,
   resourceGroupSchema,
   runListQuerySchema,
   runNowSchema,
@@ -49,14 +55,101 @@ export function createApiRouter(
     return json(200, await listInstances(deps, query));
   });
   app.get('/instances/:id', async ({ params }) => json(200, await getInstance(deps, params.id ?? '')));
-  app.post('/instances/:id/terminate', async ({ params, event }) => {
-    const actor = actorOf(event as APIGatewayProxyEventV2);
-    const reason = { code: 'TERMINATED_BY_OPERATOR', message: `terminated by ${actor}` };
-    return json(200, await terminateInstance(deps, params.id ?? '', reason));
+  const record = <T>(
+    event: unknown,
+    action: string,
+    target: OperationTarget,
+    parameters: Record<string, unknown>,
+    run: () => Promise<T>,
+    affected?: (result: T) => string[],
+  ) =>
+    recordOperation(
+      deps,
+      { actor: actorOf(event as APIGatewayProxyEventV2), action, target, parameters },
+      run,
+      affected,
+    );
+  const bodyOf = async (req: Request) => JSON.parse((await req.text()) || '{}') as unknown;
+  const reasonOf = (event: unknown, code: string, verb: string) => ({
+    code,
+    message: `${verb} by ${actorOf(event as APIGatewayProxyEventV2)}`,
   });
-  app.post('/instances/:id/rerun', async ({ params }) =>
-    json(200, await rerunInstance(deps, params.id ?? '')),
+  const rerunOne = (event: unknown, id: string, request: RerunRequest) => {
+    if (request.dryRun) return rerun(deps, id, request);
+    return record(
+      event,
+      'rerun',
+      { kind: 'instance', id },
+      request,
+      () => rerun(deps, id, request),
+      (plan) => plan.reset.map((i) => i.id),
+    );
+  };
+  const actions = {
+    terminate: (event: unknown, id: string) =>
+      record(event, 'terminate', { kind: 'instance', id }, {}, () =>
+        terminateInstance(deps, id, reasonOf(event, 'TERMINATED_BY_OPERATOR', 'terminated')),
+      ),
+    'mark-success': (event: unknown, id: string) =>
+      record(event, 'mark-success', { kind: 'instance', id }, {}, () =>
+        markSuccess(deps, id, reasonOf(event, 'MARKED_SUCCESS', 'marked successful')),
+      ),
+  };
+
+  // Batch routes first: `/instances/batch/...` must not read as an instance named `batch`.
+  app.post('/instances/batch/:action', async ({ req, params, event }) => {
+    const body = batchSchema.parse({ ...((await bodyOf(req)) as object), action: params.action });
+    const results = [];
+    for (const id of body.ids) {
+      try {
+        const value =
+          body.action === 'rerun'
+            ? await rerunOne(event, id, { ...body, instanceIds: undefined })
+            : await actions[body.action](event, id);
+        results.push({ id, status: 'SUCCESS', result: value });
+      } catch (error) {
+        const { statusCode, body: text } = errorResponse(error);
+        results.push({ id, status: 'FAILED', httpStatus: statusCode, ...(JSON.parse(text) as object) });
+      }
+    }
+    return json(200, {
+      succeeded: results.filter((r) => r.status === 'SUCCESS').length,
+      failed: results.filter((r) => r.status === 'FAILED').length,
+      results,
+    });
+  });
+  app.post('/instances/:id/terminate', async ({ params, event }) =>
+    json(200, await actions.terminate(event, params.id ?? '')),
   );
+  app.post('/instances/:id/mark-success', async ({ params, event }) =>
+    json(200, await actions['mark-success'](event, params.id ?? '')),
+  );
+  app.post('/instances/:id/rerun', async ({ req, params, event }) => {
+    const body = rerunSchema.parse(await bodyOf(req));
+    return json(200, await rerunOne(event, params.id ?? '', body));
+  });
+  app.post('/instances/:id/dependencies/:upstreamId/remove', async ({ params, event }) => {
+    const id = params.id ?? '';
+    const upstreamId = params.upstreamId ?? '';
+    return json(
+      200,
+      await record(event, 'remove-dependency', { kind: 'instance', id }, { upstreamId }, () =>
+        removeDependency(deps, id, upstreamId),
+      ),
+    );
+  });
+  app.get('/instances/:id/operations', async ({ req, params }) => {
+    const query = pageQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+    return json(200, await listOperations(deps, { targetId: params.id ?? '' }, query));
+  });
+  app.get('/workflows/:id/operations', async ({ req, params }) => {
+    const query = pageQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+    return json(200, await listOperations(deps, { workflowId: params.id ?? '' }, query));
+  });
+  app.get('/instances/:id/attempts', async ({ params }) => {
+    const instance = await getInstance(deps, params.id ?? '');
+    return json(200, { items: instance.attempts });
+  });
   app.get('/instances/:id/iterations', async ({ req, params }) => {
     const query = iterationQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
     return json(200, await listIterations(deps, params.id ?? '', query));

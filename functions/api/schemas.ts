@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DOWNSTREAM_RANGES, RERUN_SCOPES } from '#shared/engine/reruns.ts';
 
 export const instanceListQuerySchema = z.strictObject({
   workflowId: z.string().optional(),
@@ -72,6 +73,35 @@ export const runListQuerySchema = z.strictObject({
   backfillId: z.string().optional(),
   type: z.enum(['PERIODIC', 'ONE_TIME', 'SUPPLEMENTARY']).optional(),
   status: z.enum(['RUNNING', 'SUCCESS', 'FAILED', 'TERMINATED']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().optional(),
+});
+
+/** The most instances one batch action names. */
+export const MAX_BATCH = 100;
+
+export const rerunSchema = z.strictObject({
+  scope: z.enum(RERUN_SCOPES).default('instance'),
+  downstreamRange: z.enum(DOWNSTREAM_RANGES).default('workflow'),
+  instanceIds: z.array(z.string().min(1)).min(1).max(MAX_BATCH).optional(),
+  dryRun: z.boolean().default(false),
+});
+
+const batchIds = z.array(z.string().min(1)).min(1).max(MAX_BATCH);
+
+export const batchSchema = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('terminate'), ids: batchIds }),
+  z.strictObject({ action: z.literal('mark-success'), ids: batchIds }),
+  z.strictObject({
+    action: z.literal('rerun'),
+    ids: batchIds,
+    scope: z.enum(RERUN_SCOPES).default('instance'),
+    downstreamRange: z.enum(['workflow', 'project', 'all']).default('workflow'),
+    dryRun: z.boolean().default(false),
+  }),
+]);
+
+export const pageQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().optional(),
 });

@@ -2,13 +2,15 @@
 // conditional moves of the instance as read; a move that lost a race is retried on a fresh
 // read, and repeating an action that has taken effect answers the same result.
 import { ConflictError, NotFoundError, RondoError } from '../errors.ts';
-import { childRunId } from '../model/ids.ts';
+import { childRunId, instanceId as idOf } from '../model/ids.ts';
 import { currentAttempt, FINISHED_STATUSES, type Instance, type InstanceStatus } from '../model/instance.ts';
-import { subworkflowConfigSchema } from '../model/workflow.ts';
+import { type EdgeCondition, subworkflowConfigSchema } from '../model/workflow.ts';
 import type { InstancePatch } from '../ports/store.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
 import type { EngineDeps } from './deps.ts';
 import { allIterations } from './loops.ts';
+import { upstreamEffect } from './readiness.ts';
+import { decide } from './resolve.ts';
 import { dueAfter } from './timing.ts';
 
 export const TERMINABLE: ReadonlySet<InstanceStatus> = new Set([
@@ -282,4 +284,61 @@ export async function rerunInstance(deps: EngineDeps, id: string): Promise<Insta
       if (!(error instanceof ConflictError) || tries >= MOVE_TRIES) throw error;
     }
   }
+}
+
+/**
+ * Removes, urgently and for good, one dependency of a waiting instance (PRODUCT.md §4): the
+ * upstream's report no longer counts, now or later (the dependency is recorded REMOVED, so
+ * lineage shows it and reruns do not wait for it). An instance that waited only for it runs;
+ * one it blocked is unblocked. Only this instance changes, never its workflow.
+ */
+export async function removeDependency(deps: EngineDeps, id: string, upstreamId: string): Promise<Instance> {
+  for (let tries = 0; ; tries++) {
+    const instance = await deps.store.getInstance(id);
+    if (!instance) throw new NotFoundError('instance', id);
+    const condition = conditionOfUpstream(instance, upstreamId);
+    if (!condition) throw new NotFoundError(`dependency of instance '${id}' on`, upstreamId);
+    const previous = instance.upstreamOutcomes[upstreamId];
+    if (previous?.outcome === 'REMOVED') return instance;
+    if (instance.status !== 'WAITING_UPSTREAM') {
+      throw ActionNotAllowedError.forStatus(
+        'remove a dependency of',
+        instance,
+        new Set(['WAITING_UPSTREAM']),
+      );
+    }
+    const effect = previous ? upstreamEffect(condition, previous.outcome) : { blocking: 0, unmet: 0 };
+    const blockingUpstreams = Math.max(0, instance.blockingUpstreams - effect.blocking);
+    const unblock = instance.blocked === true && blockingUpstreams === 0;
+    const now = deps.clock.now();
+    try {
+      const updated = await deps.store.patchInstance(
+        instance,
+        {
+          upstreamOutcomes: {
+            ...instance.upstreamOutcomes,
+            [upstreamId]: { outcome: 'REMOVED', revision: Number.MAX_SAFE_INTEGER },
+          },
+          waitingUpstreams: previous ? instance.waitingUpstreams : Math.max(0, instance.waitingUpstreams - 1),
+          blockingUpstreams,
+          unmetUpstreams: Math.max(0, instance.unmetUpstreams - effect.unmet),
+          // Due: if the decision below is lost, the reconciler makes it.
+          ...(unblock ? { blocked: undefined } : {}),
+          dueAt: dueAfter(now, 0, deps.settings),
+        },
+        unblock ? { counters: { blocked: -1, unfinished: 1 }, reopen: true } : undefined,
+      );
+      await decide(deps, updated);
+      return (await deps.store.getInstance(id)) ?? updated;
+    } catch (error) {
+      if (!(error instanceof ConflictError) || tries >= MOVE_TRIES) throw error;
+    }
+  }
+}
+
+/** The condition of the edge from `upstreamId` (in the run, or in another run), if it is one. */
+function conditionOfUpstream(instance: Instance, upstreamId: string): EdgeCondition | undefined {
+  const inRun = instance.upstream.find((edge) => idOf(instance.runId, edge.taskId) === upstreamId);
+  if (inRun) return inRun.condition;
+  return instance.externalUpstream.find((up) => up.instanceId === upstreamId)?.condition;
 }

@@ -39,7 +39,8 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<InstanceStatus, readonly Insta
   SUCCESS: ['WAITING_UPSTREAM'],
   FAILED: ['WAITING_UPSTREAM', 'SUCCESS'],
   TERMINATED: ['WAITING_UPSTREAM', 'SUCCESS'],
-  SKIPPED: [],
+  // A rerun of its upstream with its downstream puts a skipped instance back to waiting.
+  SKIPPED: ['WAITING_UPSTREAM'],
 };
 
 /**

@@ -4,6 +4,7 @@
 import type { Backfill, BackfillStatus } from '../model/backfill.ts';
 import type { EventInstance, EventInstanceStatus } from '../model/event-instance.ts';
 import type { Instance, InstanceStatus, UpstreamReport } from '../model/instance.ts';
+import type { OperationRecord } from '../model/operation.ts';
 import type { Run, RunCounter } from '../model/run.ts';
 import type { WorkflowDefinition } from '../model/workflow.ts';
 
@@ -181,6 +182,15 @@ export type Store = {
     stream: 'stdout' | 'stderr',
     chunk: number,
   ): Promise<string[]>;
+
+  /** Keeps an operation record, readable by its target and by its workflow. */
+  putOperation(record: OperationRecord): Promise<void>;
+  /** Operation records of one instance (or other target), or of one workflow, newest first. */
+  listOperations(
+    of: { targetId: string } | { workflowId: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<OperationRecord>>;
 
   /** The hash of a workflow's URL-trigger token (one per workflow; rotating replaces it). */
   putTriggerTokenHash(workflowId: string, hash: string, at: string): Promise<void>;

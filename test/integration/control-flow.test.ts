@@ -474,9 +474,13 @@ describe('terminate and rerun across subworkflows and loops', () => {
     const failed = await instance(runId, 'sub');
     expect(failed.error?.code).toBe('SUBWORKFLOW_FAILED');
 
-    const { status, body } = await api<Instance>('POST', `/v1/instances/${runId}.sub/rerun`);
+    const { status, body } = await api<{ reset: { id: string; status: string }[] }>(
+      'POST',
+      `/v1/instances/${runId}.sub/rerun`,
+      {},
+    );
     expect(status, JSON.stringify(body)).toBe(200);
-    expect(body.status).toBe('WAITING_UPSTREAM');
+    expect(body.reset).toEqual([expect.objectContaining({ id: `${runId}.sub`, status: 'FAILED' })]);
     expect((await finishedRun(runId)).status).toBe('SUCCESS');
     const rerun = await instance(runId, 'sub');
     expect(rerun.status).toBe('SUCCESS');

@@ -9,6 +9,7 @@ import type { Backfill } from '#shared/model/backfill.ts';
 import type { EventInstance } from '#shared/model/event-instance.ts';
 import { parseInstanceId } from '#shared/model/ids.ts';
 import { canTransition, type Instance } from '#shared/model/instance.ts';
+import type { OperationRecord } from '#shared/model/operation.ts';
 import { type Run, runDeltaOf } from '#shared/model/run.ts';
 import {
   DUE_SHARDS,
@@ -115,6 +116,7 @@ function createAtomicStore(): MemoryStore {
   const dependents = new Map<string, Set<string>>();
   const logChunks = new Map<string, string[]>();
   const loopFailures = new Map<string, Set<number>>();
+  const operations: OperationRecord[] = [];
   const backfills = new Map<string, Backfill>();
   const triggerTokens = new Map<string, string>();
   const eventWaiters = new Map<string, string[]>();
@@ -488,6 +490,19 @@ function createAtomicStore(): MemoryStore {
       if (events.has(event.id)) return false;
       events.set(event.id, copy(event));
       return true;
+    },
+
+    async putOperation(record) {
+      operations.push(copy(record));
+    },
+
+    async listOperations(of, limit, cursor) {
+      const all = operations
+        .filter((r) => ('targetId' in of ? r.target.id === of.targetId : r.workflowId === of.workflowId))
+        .sort((a, b) => `${b.at}#${b.id}`.localeCompare(`${a.at}#${a.id}`));
+      const start = cursor ? Number(cursor) : 0;
+      const items = all.slice(start, start + limit).map(copy);
+      return start + limit < all.length ? { items, cursor: String(start + limit) } : { items };
     },
 
     async putTriggerTokenHash(workflowId, hash) {

@@ -33,3 +33,13 @@ export const workflowDependencyKey = (workflowId: string, task: string, dependen
 export const backfillKey = (id: string): Key => ({ pk: `BF#${id}`, sk: '#BF' });
 
 export const triggerTokenKey = (workflowId: string): Key => ({ pk: `WF#${workflowId}`, sk: 'TRIGGER' });
+
+/** Operation records, twice: under their target and under their workflow, newest last by sort key. */
+export const operationByTargetKey = (targetId: string, at: string, id: string): Key => ({
+  pk: `OPT#${targetId}`,
+  sk: `${at}#${id}`,
+});
+export const operationByWorkflowKey = (workflowId: string, at: string, id: string): Key => ({
+  pk: `OPW#${workflowId}`,
+  sk: `${at}#${id}`,
+});

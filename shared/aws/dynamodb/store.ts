@@ -20,6 +20,7 @@ import { ConflictError, InvalidTransitionError, ResourceGroupFullError } from '.
 import type { Backfill } from '../../model/backfill.ts';
 import { parseInstanceId } from '../../model/ids.ts';
 import { canTransition, type Instance, type InstanceStatus } from '../../model/instance.ts';
+import type { OperationRecord } from '../../model/operation.ts';
 import { type Run, type RunCounter, runDeltaOf } from '../../model/run.ts';
 import type {
   InstancePatch,
@@ -52,6 +53,8 @@ import {
   backfillKey,
   dependentKey,
   logChunkKey,
+  operationByTargetKey,
+  operationByWorkflowKey,
   resourceGroupKey,
   triggerTokenKey,
   workflowDependencyKey,
@@ -525,6 +528,44 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         if (isConditionFailure(error)) return false;
         throw error;
       }
+    },
+
+    async putOperation(record) {
+      const items = [
+        { ...operationByTargetKey(record.target.id, record.at, record.id), kind: 'operation', ...record },
+        ...(record.workflowId
+          ? [
+              {
+                ...operationByWorkflowKey(record.workflowId, record.at, record.id),
+                kind: 'operation',
+                ...record,
+              },
+            ]
+          : []),
+      ];
+      await batchPut(items);
+    },
+
+    async listOperations(of, limit, cursor) {
+      const pk =
+        'targetId' in of
+          ? operationByTargetKey(of.targetId, '', '').pk
+          : operationByWorkflowKey(of.workflowId, '', '').pk;
+      const out = await client.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ScanIndexForward: false,
+          Limit: limit,
+          ExclusiveStartKey: cursor ? decodeCursor<Record<string, unknown>>(cursor) : undefined,
+        }),
+      );
+      const items = (out.Items ?? []).map((item) => {
+        const { pk: _pk, sk: _sk, kind: _kind, ...record } = item;
+        return record as OperationRecord;
+      });
+      return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
     },
 
     async putTriggerTokenHash(workflowId, hash, at) {

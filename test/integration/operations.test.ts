@@ -1,0 +1,408 @@
+// Operator actions end to end on an embedded runtime of their own, every queue message
+// delivered twice: rerun (scopes, ranges, dry run), mark success, remove dependency, batch
+// actions, and the operation records they leave, driven through HTTP as an operator would.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime.ts';
+import { startFaultInjectingRuntime } from '../support/fault-runtime.ts';
+import { unique } from './support.ts';
+
+type Report = { outcome: string; revision: number };
+type Instance = {
+  id: string;
+  status: string;
+  blocked?: boolean;
+  accumulatedRuns: number;
+  outputs?: Record<string, unknown>;
+  attempts: { number: number; status: string }[];
+  transitions: { status: string; at: string }[];
+  upstreamOutcomes: Record<string, Report>;
+};
+type Run = { id: string; status: string };
+type Planned = { id: string; workflowId: string; taskId: string; status: string };
+type Plan = { root: string; reset: Planned[]; skipped: (Planned & { reason: string })[]; dryRun: boolean };
+type Operation = {
+  actor: string;
+  action: string;
+  target: { kind: string; id: string };
+  workflowId?: string;
+  parameters: Record<string, unknown>;
+  result: { status: string; code?: string; affected?: string[] };
+};
+type ErrorBody = { error: { code: string; message: string; details: { path: string }[] } };
+
+let runtime: Runtime;
+const OPERATOR = 'alice@example.com';
+
+beforeAll(async () => {
+  runtime = await startFaultInjectingRuntime();
+}, 60_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${runtime.apiUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', 'x-rondo-user': OPERATOR },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function save(definition: Record<string, unknown>) {
+  const { status, body } = await api('PUT', `/v1/workflows/${definition.id}`, definition);
+  expect(status, JSON.stringify(body)).toBeLessThan(300);
+}
+
+async function fire(workflowId: string): Promise<string> {
+  const out = (await runtime.lambda.invoke('rondo-create-run', {
+    workflowId,
+    scheduledTime: '2026-04-01T10:00:00Z',
+  })) as { runId: string };
+  return out.runId;
+}
+
+const runStatus = async (runId: string) => (await api<Run>('GET', `/v1/runs/${runId}`)).body.status;
+const finishedRun = (runId: string) =>
+  eventually(async () => {
+    const status = await runStatus(runId);
+    return status !== 'RUNNING' ? status : undefined;
+  }, `run ${runId} to finish`);
+const get = async (id: string) => (await api<Instance>('GET', `/v1/instances/${id}`)).body;
+const settled = (id: string, status: string) =>
+  eventually(async () => ((await get(id)).status === status ? true : undefined), `${id} to be ${status}`);
+
+/** A shell task that fails until the marker file exists (an operator "fixes" it by creating it). */
+function fixable(id: string, marker: string) {
+  return {
+    id,
+    type: 'shell',
+    config: { command: `test -f ${marker} && echo fixed || exit 3` },
+    retry: { maxRetries: 0 },
+  };
+}
+
+const markerPath = () => `/tmp/rondo-op-${unique('m')}`;
+const fix = async (marker: string) => {
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(marker, 'fixed');
+};
+
+describe('releasing what a failure blocked', () => {
+  it('rerunning a failed upstream to success releases its blocked downstream and the run succeeds', async () => {
+    const id = unique('oprerun');
+    const marker = markerPath();
+    await save({
+      id,
+      name: id,
+      tasks: [fixable('a', marker), { id: 'b', type: 'noop' }, { id: 'c', type: 'noop' }],
+      edges: [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+      ],
+    });
+    const runId = await fire(id);
+    expect(await finishedRun(runId)).toBe('FAILED');
+    expect(await get(`${runId}.b`)).toMatchObject({ status: 'WAITING_UPSTREAM', blocked: true });
+    expect(await get(`${runId}.c`)).toMatchObject({ status: 'WAITING_UPSTREAM', blocked: true });
+
+    await fix(marker);
+    const { status, body } = await api<Plan>('POST', `/v1/instances/${runId}.a/rerun`, {});
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.reset.map((i) => i.id)).toEqual([`${runId}.a`]);
+    expect(await finishedRun(runId)).toBe('SUCCESS');
+    for (const task of ['a', 'b', 'c']) expect((await get(`${runId}.${task}`)).status).toBe('SUCCESS');
+    const a = await get(`${runId}.a`);
+    expect(a.attempts.map((x) => [x.number, x.status])).toEqual([
+      [1, 'FAILED'],
+      [2, 'SUCCESS'],
+    ]);
+    // The downstream keeps the later report, with the upstream's later revision.
+    const b = await get(`${runId}.b`);
+    expect(b.upstreamOutcomes[`${runId}.a`]?.outcome).toBe('SUCCESS');
+
+    const { body: records } = await api<{ items: Operation[] }>('GET', `/v1/instances/${runId}.a/operations`);
+    expect(records.items).toEqual([
+      expect.objectContaining({
+        actor: OPERATOR,
+        action: 'rerun',
+        target: { kind: 'instance', id: `${runId}.a` },
+        workflowId: id,
+        parameters: expect.objectContaining({ scope: 'instance' }),
+        result: { status: 'SUCCESS', affected: [`${runId}.a`] },
+      }),
+    ]);
+  }, 60_000);
+
+  it('marking a failed instance successful releases its downstream like a real success', async () => {
+    const id = unique('opmark');
+    await save({
+      id,
+      name: id,
+      tasks: [fixable('a', markerPath()), { id: 'b', type: 'noop' }],
+      edges: [{ from: 'a', to: 'b' }],
+    });
+    const runId = await fire(id);
+    expect(await finishedRun(runId)).toBe('FAILED');
+    const { status, body } = await api<Instance>('POST', `/v1/instances/${runId}.a/mark-success`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.status).toBe('SUCCESS');
+    expect(body.transitions.map((t) => t.status).slice(-2)).toEqual(['FAILED', 'SUCCESS']);
+    expect(await finishedRun(runId)).toBe('SUCCESS');
+    expect((await get(`${runId}.b`)).status).toBe('SUCCESS');
+    // Again: the same answer, nothing changes.
+    expect((await api<Instance>('POST', `/v1/instances/${runId}.a/mark-success`)).body.status).toBe(
+      'SUCCESS',
+    );
+  }, 60_000);
+
+  it('removing a dependency releases the instance for good: later reruns do not wait for it', async () => {
+    const id = unique('opremove');
+    await save({
+      id,
+      name: id,
+      tasks: [fixable('a', markerPath()), { id: 'c', type: 'noop' }, { id: 'b', type: 'noop' }],
+      edges: [
+        { from: 'a', to: 'b' },
+        { from: 'c', to: 'b' },
+      ],
+    });
+    const runId = await fire(id);
+    expect(await finishedRun(runId)).toBe('FAILED');
+    const { status, body } = await api<Instance>(
+      'POST',
+      `/v1/instances/${runId}.b/dependencies/${runId}.a/remove`,
+    );
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.upstreamOutcomes[`${runId}.a`]?.outcome).toBe('REMOVED');
+    await settled(`${runId}.b`, 'SUCCESS');
+    // The run still failed: a is FAILED; b ran without it.
+    expect(await finishedRun(runId)).toBe('FAILED');
+    // Rerunning a (still failing) with its downstream resets b, which no longer waits for a.
+    const { body: plan } = await api<Plan>('POST', `/v1/instances/${runId}.a/rerun`, {
+      scope: 'instance_and_downstream',
+    });
+    expect(plan.reset.map((i) => i.id)).toEqual([`${runId}.a`, `${runId}.b`]);
+    await eventually(
+      async () => ((await get(`${runId}.b`)).accumulatedRuns === 2 ? true : undefined),
+      'b again',
+    );
+    expect((await get(`${runId}.b`)).status).toBe('SUCCESS');
+    expect(await finishedRun(runId)).toBe('FAILED');
+    // Removing it again answers the same; a task that is no upstream is not found.
+    expect((await api('POST', `/v1/instances/${runId}.b/dependencies/${runId}.a/remove`)).status).toBe(200);
+    const missing = await api<ErrorBody>(
+      'POST',
+      `/v1/instances/${runId}.b/dependencies/${runId}.nope/remove`,
+    );
+    expect(missing.status).toBe(404);
+  }, 60_000);
+});
+
+describe('rerun scopes and ranges', () => {
+  let w1 = '';
+  let w2 = '';
+  let w3 = '';
+  let run1 = '';
+  let run2 = '';
+  let run3 = '';
+
+  beforeAll(async () => {
+    w1 = unique('opscope');
+    w2 = unique('opscopeother');
+    w3 = unique('opscopeproj');
+    // w2 and w3 depend on w1's last task; w3 is in w1's project, w2 in another.
+    await save({
+      id: w2,
+      name: w2,
+      folder: '/other',
+      tasks: [{ id: 'd', type: 'noop', dependsOn: [{ workflow: w1, task: 'c' }] }],
+    });
+    await save({
+      id: w3,
+      name: w3,
+      folder: '/proj/b',
+      tasks: [{ id: 'e', type: 'noop', dependsOn: [{ workflow: w1, task: 'c' }] }],
+    });
+    await save({
+      id: w1,
+      name: w1,
+      folder: '/proj/a',
+      tasks: [
+        { id: 'a', type: 'noop' },
+        { id: 'b', type: 'noop' },
+        { id: 'c', type: 'noop' },
+        { id: 'x', type: 'noop' },
+      ],
+      edges: [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+      ],
+    });
+    run1 = await fire(w1);
+    run2 = await fire(w2);
+    run3 = await fire(w3);
+    for (const run of [run1, run2, run3]) expect(await finishedRun(run)).toBe('SUCCESS');
+  }, 60_000);
+
+  const dryRun = async (body: Record<string, unknown>) => {
+    const { status, body: plan } = await api<Plan>('POST', `/v1/instances/${run1}.a/rerun`, {
+      ...body,
+      dryRun: true,
+    });
+    expect(status, JSON.stringify(plan)).toBe(200);
+    expect(plan.dryRun).toBe(true);
+    return plan.reset.map((i) => i.id).sort();
+  };
+
+  it('answers in a dry run exactly what each scope and range would reset, and touches nothing', async () => {
+    const [a, b, c, d, e] = [`${run1}.a`, `${run1}.b`, `${run1}.c`, `${run2}.d`, `${run3}.e`];
+    expect(await dryRun({ scope: 'instance' })).toEqual([a]);
+    expect(await dryRun({ scope: 'instance_and_downstream' })).toEqual([a, b, c].sort());
+    expect(await dryRun({ scope: 'downstream' })).toEqual([b, c].sort());
+    expect(await dryRun({ scope: 'instance_and_downstream', downstreamRange: 'project' })).toEqual(
+      [a, b, c, e].sort(),
+    );
+    expect(await dryRun({ scope: 'instance_and_downstream', downstreamRange: 'all' })).toEqual(
+      [a, b, c, d, e].sort(),
+    );
+    expect(await dryRun({ scope: 'downstream', downstreamRange: 'specified', instanceIds: [c, d] })).toEqual(
+      [c, d].sort(),
+    );
+    for (const id of [a, b, c, d, e]) expect((await get(id)).accumulatedRuns).toBe(1);
+  });
+
+  it('reruns the instance and everything downstream in range, in dependency order, each once more', async () => {
+    const { body: plan } = await api<Plan>('POST', `/v1/instances/${run1}.a/rerun`, {
+      scope: 'instance_and_downstream',
+      downstreamRange: 'all',
+    });
+    expect(plan.dryRun).toBe(false);
+    expect(plan.reset).toHaveLength(5);
+    const ids = [`${run1}.a`, `${run1}.b`, `${run1}.c`, `${run2}.d`, `${run3}.e`];
+    await eventually(async () => {
+      const all = await Promise.all(ids.map(get));
+      return all.every((i) => i.status === 'SUCCESS' && i.accumulatedRuns === 2) ? true : undefined;
+    }, 'the rerun to finish');
+    // x is not downstream of a: untouched.
+    expect((await get(`${run1}.x`)).accumulatedRuns).toBe(1);
+    // Each ran after its upstream's second success.
+    const lastAt = async (id: string, status: string) =>
+      Date.parse((await get(id)).transitions.filter((t) => t.status === status).at(-1)?.at ?? '');
+    expect(await lastAt(`${run1}.b`, 'RUNNING')).toBeGreaterThanOrEqual(await lastAt(`${run1}.a`, 'SUCCESS'));
+    expect(await lastAt(`${run1}.c`, 'RUNNING')).toBeGreaterThanOrEqual(await lastAt(`${run1}.b`, 'SUCCESS'));
+    expect(await lastAt(`${run2}.d`, 'RUNNING')).toBeGreaterThanOrEqual(await lastAt(`${run1}.c`, 'SUCCESS'));
+    for (const run of [run1, run2, run3]) expect(await finishedRun(run)).toBe('SUCCESS');
+    const { body: byWorkflow } = await api<{ items: Operation[] }>('GET', `/v1/workflows/${w1}/operations`);
+    expect(byWorkflow.items[0]).toMatchObject({ action: 'rerun', result: { status: 'SUCCESS' } });
+    expect(byWorkflow.items[0]?.result.affected?.sort()).toEqual([...ids].sort());
+  }, 60_000);
+
+  it('refuses listed instances that are not downstream, and a specified range without a list', async () => {
+    const notDownstream = await api<ErrorBody>('POST', `/v1/instances/${run1}.a/rerun`, {
+      scope: 'downstream',
+      downstreamRange: 'specified',
+      instanceIds: [`${run1}.x`],
+    });
+    expect(notDownstream.status).toBe(400);
+    expect(notDownstream.body.error.details[0]?.path).toBe('instanceIds');
+    const noList = await api<ErrorBody>('POST', `/v1/instances/${run1}.a/rerun`, {
+      scope: 'downstream',
+      downstreamRange: 'specified',
+    });
+    expect(noList.status).toBe(400);
+  });
+});
+
+describe('status rules, batch actions and records', () => {
+  it('refuses each action outside its statuses with 409, the allowed statuses, and a FAILED record', async () => {
+    const id = unique('oprules');
+    await save({ id, name: id, tasks: [{ id: 'only', type: 'noop' }] });
+    const runId = await fire(id);
+    await finishedRun(runId);
+    const only = `${runId}.only`;
+    const terminate = await api<ErrorBody>('POST', `/v1/instances/${only}/terminate`);
+    expect(terminate.status).toBe(409);
+    expect(terminate.body.error).toMatchObject({ code: 'ACTION_NOT_ALLOWED' });
+    expect(terminate.body.error.message).toContain(
+      'WAITING_EVENT, WAITING_UPSTREAM, WAITING_EXECUTION, RUNNING, RETRYING',
+    );
+    const remove = await api<ErrorBody>('POST', `/v1/instances/${only}/dependencies/${runId}.x/remove`);
+    expect(remove.status).toBe(404);
+    const { body: records } = await api<{ items: Operation[] }>('GET', `/v1/instances/${only}/operations`);
+    expect(records.items.map((r) => [r.action, r.result.status, r.result.code])).toEqual([
+      ['remove-dependency', 'FAILED', 'NOT_FOUND'],
+      ['terminate', 'FAILED', 'ACTION_NOT_ALLOWED'],
+    ]);
+  });
+
+  it('applies a batch action to each id and reports each result', async () => {
+    const id = unique('opbatch');
+    await save({
+      id,
+      name: id,
+      tasks: [
+        { id: 'wait1', type: 'noop', event: { name: `${id}-never` } },
+        { id: 'wait2', type: 'noop', event: { name: `${id}-never` } },
+        { id: 'done', type: 'noop' },
+      ],
+    });
+    const runId = await fire(id);
+    await settled(`${runId}.done`, 'SUCCESS');
+    const ids = [`${runId}.wait1`, `${runId}.wait2`, `${runId}.done`, `${runId}.missing`];
+    const { status, body } = await api<{
+      succeeded: number;
+      failed: number;
+      results: { id: string; status: string; httpStatus?: number; error?: { code: string } }[];
+    }>('POST', '/v1/instances/batch/terminate', { ids });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ succeeded: 2, failed: 2 });
+    expect(body.results.map((r) => [r.id, r.status, r.httpStatus, r.error?.code])).toEqual([
+      [ids[0], 'SUCCESS', undefined, undefined],
+      [ids[1], 'SUCCESS', undefined, undefined],
+      [ids[2], 'FAILED', 409, 'ACTION_NOT_ALLOWED'],
+      [ids[3], 'FAILED', 404, 'NOT_FOUND'],
+    ]);
+    expect(await finishedRun(runId)).toBe('TERMINATED');
+    const marked = await api<{ succeeded: number }>('POST', '/v1/instances/batch/mark-success', {
+      ids: ids.slice(0, 2),
+    });
+    expect(marked.body.succeeded).toBe(2);
+    expect(await finishedRun(runId)).toBe('SUCCESS');
+    const bad = await api<ErrorBody>('POST', '/v1/instances/batch/explode', { ids });
+    expect(bad.status).toBe(400);
+    const tooMany = await api<ErrorBody>('POST', '/v1/instances/batch/terminate', {
+      ids: Array.from({ length: 101 }, (_, i) => `x.${i}`),
+    });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.details[0]?.path).toBe('ids');
+  });
+
+  it('lists an instance attempts', async () => {
+    const id = unique('opattempts');
+    await save({ id, name: id, tasks: [{ id: 'only', type: 'noop' }] });
+    const runId = await fire(id);
+    await finishedRun(runId);
+    const { body } = await api<{ items: { number: number; status: string }[] }>(
+      'GET',
+      `/v1/instances/${runId}.only/attempts`,
+    );
+    expect(body.items.map((a) => [a.number, a.status])).toEqual([[1, 'SUCCESS']]);
+  });
+});
