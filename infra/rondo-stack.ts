@@ -69,8 +69,11 @@ const SENDS_TO: Record<FunctionName, QueueName[]> = {
 /** Functions that run attempts: they invoke task functions. */
 const RUNS_ATTEMPTS: FunctionName[] = ['dispatch', 'retry-attempt', 'loop'];
 
-/** Functions that finish attempts and so may hand a failed one to the retry machine. */
-const STARTS_RETRIES: FunctionName[] = ['dispatch', 'retry-attempt', 'loop', 'reconcile', 'api'];
+/**
+ * Functions that finish attempts and so may hand a failed one to the retry machine (resolve
+ * finishes a subworkflow's attempt when its child run closes).
+ */
+const STARTS_RETRIES: FunctionName[] = ['dispatch', 'retry-attempt', 'loop', 'reconcile', 'api', 'resolve'];
 
 /** Functions that start a for-each attempt's loop (its first attempt runs where attempts start). */
 const STARTS_LOOPS: FunctionName[] = ['dispatch', 'retry-attempt'];
@@ -78,8 +81,12 @@ const STARTS_LOOPS: FunctionName[] = ['dispatch', 'retry-attempt'];
 /** Functions that report an iteration's end to its Map slot: resolution, and a repeated start. */
 const REPORTS_ITERATIONS: FunctionName[] = ['resolve', 'loop'];
 
-/** Functions that stop a loop: the reconciler, when a for-each passes its timeout. */
-const STOPS_LOOPS: FunctionName[] = ['reconcile'];
+/**
+ * Functions that stop a loop: the reconciler (a for-each past its timeout), the API
+ * (terminate, mark success) and the loop function (a failed loop stops the loops of the
+ * subworkflows its iterations started).
+ */
+const STOPS_LOOPS: FunctionName[] = ['reconcile', 'api', 'loop'];
 
 export type RondoStackProps = StackProps & {
   stage: string;
@@ -310,11 +317,12 @@ export class RondoStack extends Stack {
       );
     }
     for (const name of REPORTS_ITERATIONS) {
-      // Task tokens are scoped by the state machine whose task issued them.
+      // Task tokens are scoped by the state machine whose task issued them; a distributed
+      // Map's tokens come from its child executions, so those are named too.
       this.functions[name].addToRolePolicy(
         new PolicyStatement({
           actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-          resources: [loopStateMachineArn],
+          resources: [loopStateMachineArn, loopExecutionsArn],
         }),
       );
     }

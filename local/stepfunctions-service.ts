@@ -179,13 +179,13 @@ export class LocalStepFunctions {
     });
     // Settled by a report or when the execution ends; never an unhandled rejection meanwhile.
     reported.catch(() => {});
-    try {
-      const params = withToken(input, token) as { FunctionName: string; Payload?: unknown };
-      await this.#lambda.invoke(params.FunctionName, params.Payload);
-    } catch (error) {
-      this.#closeTask(token);
-      throw error;
-    }
+    const params = withToken(input, token) as { FunctionName: string; Payload?: unknown };
+    // As in AWS: the task ends with the first of its report and its function's failure (a
+    // function that fails after the report does not undo it).
+    this.#lambda.invoke(params.FunctionName, params.Payload).catch((error: unknown) => {
+      const pending = this.#closeTask(token);
+      pending?.reject(error instanceof Error ? error : new Error(String(error)));
+    });
     return reported;
   }
 

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { backfillView, controlBackfill, createBackfill, getBackfill } from '#shared/engine/backfills.ts';
 import { completeCallback, heartbeatCallback } from '#shared/engine/callbacks.ts';
 import type { EngineDeps } from '#shared/engine/deps.ts';
+import { diagnose } from '#shared/engine/diagnostics.ts';
+import { lineageOf } from '#shared/engine/lineage.ts';
 import { listOperations, recordOperation } from '#shared/engine/operation-records.ts';
 import { markSuccess, removeDependency, terminateInstance } from '#shared/engine/operations.ts';
 import {
@@ -31,6 +33,7 @@ import {
   callbackReportSchema,
   instanceListQuerySchema,
   iterationQuerySchema,
+  lineageQuerySchema,
   logQuerySchema,
   pageQuerySchema,
   putEventSchema,
@@ -54,7 +57,14 @@ export function createApiRouter(
     const query = instanceListQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
     return json(200, await listInstances(deps, query));
   });
-  app.get('/instances/:id', async ({ params }) => json(200, await getInstance(deps, params.id ?? '')));
+  app.get('/instances/:id', async ({ params }) => {
+    const instance = await getInstance(deps, params.id ?? '');
+    return json(200, { ...instance, diagnostics: await diagnose(deps, instance) });
+  });
+  app.get('/instances/:id/lineage', async ({ req, params }) => {
+    const query = lineageQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+    return json(200, await lineageOf(deps, params.id ?? '', query));
+  });
   const record = <T>(
     event: unknown,
     action: string,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_LINEAGE_DEPTH } from '#shared/engine/lineage.ts';
 import { DOWNSTREAM_RANGES, RERUN_SCOPES } from '#shared/engine/reruns.ts';
 
 export const instanceListQuerySchema = z.strictObject({
@@ -104,4 +105,9 @@ export const batchSchema = z.discriminatedUnion('action', [
 export const pageQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().optional(),
+});
+
+export const lineageQuerySchema = z.strictObject({
+  direction: z.enum(['up', 'down', 'both']).default('both'),
+  depth: z.coerce.number().int().min(1).max(MAX_LINEAGE_DEPTH).default(1),
 });

@@ -6,12 +6,12 @@ const EXECUTION_NAME_LIMIT = 80;
 
 /** Execution names are unique per (instance, attempt), so a duplicated start is a no-op. */
 export function retryExecutionName(instanceId: string, attempt: number, restart?: number): string {
-  const name = `${instanceId}-a${attempt}${restart === undefined ? '' : `-r${restart}`}`.replace(
-    /[^A-Za-z0-9_.-]/g,
-    '_',
-  );
-  if (name.length <= EXECUTION_NAME_LIMIT) return name;
-  const digest = createHash('sha256').update(name).digest('hex').slice(0, 16);
+  const raw = `${instanceId}-a${attempt}${restart === undefined ? '' : `-r${restart}`}`;
+  const name = raw.replace(/[^A-Za-z0-9_.-]/g, '_');
+  // Replaced characters could make two ids one name (`each~1~2`, `each_1_2`): a digest of
+  // the raw name keeps them apart, as it does for a name cut to the limit.
+  if (name === raw && name.length <= EXECUTION_NAME_LIMIT) return name;
+  const digest = createHash('sha256').update(raw).digest('hex').slice(0, 16);
   return `${name.slice(0, EXECUTION_NAME_LIMIT - 17)}-${digest}`;
 }
 

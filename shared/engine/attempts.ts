@@ -64,7 +64,11 @@ export async function dispatchLoadedInstance(
     instance.blockingUpstreams === 0 &&
     instance.unmetUpstreams === 0;
   if (!ready) return 'IGNORED';
-  const limit = await resourceGroupLimit(deps, instance.resourceGroup);
+  // A for-each or a subworkflow only waits for work that runs elsewhere (its iterations, its
+  // child run, which take their own slots): holding a slot meanwhile could deadlock the group.
+  const limit = WAITS_FOR_CHILDREN.has(instance.taskType)
+    ? undefined
+    : await resourceGroupLimit(deps, instance.resourceGroup);
   try {
     const running = await startAttempt(deps, instance, 'DISPATCH', 0, limit !== undefined, extra);
     if (!running) return 'IGNORED';
@@ -84,6 +88,7 @@ export async function dispatchLoadedInstance(
       );
     } catch (conflict) {
       if (!(conflict instanceof ConflictError)) throw conflict;
+      return 'IGNORED';
     }
     return 'QUEUED';
   }
@@ -420,6 +425,7 @@ function inlineTimeoutSeconds(instance: Instance, settings: EngineDeps['settings
 }
 
 const WAITS_OUTSIDE = new Set<Instance['taskType']>(['callback', 'subworkflow', 'foreach']);
+const WAITS_FOR_CHILDREN = new Set<Instance['taskType']>(['subworkflow', 'foreach']);
 
 /** How long an attempt may take before it is late: callbacks, child runs and loops wait outside any function. */
 function attemptSeconds(instance: Instance, settings: EngineDeps['settings']): number {

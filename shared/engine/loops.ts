@@ -38,6 +38,14 @@ export async function startLoop(
   instance: Instance,
   context: Omit<TemplateContext, 'item'>,
 ): Promise<void> {
+  const attempt = currentAttempt(instance);
+  const started = await deps.store.getLoop(instance.id, attempt);
+  if (started) {
+    // Started before (a redelivered dispatch): start the same loop again, idempotently,
+    // without rendering the items again (an upstream may have changed since).
+    await deps.loopRunner.startLoop({ instanceId: instance.id, attempt, ...started });
+    return;
+  }
   const parsed = foreachConfigSchema.safeParse(instance.task.config);
   if (!parsed.success) {
     await finishAttempt(
@@ -61,18 +69,16 @@ export async function startLoop(
     });
     return;
   }
-  const attempt = currentAttempt(instance);
   const now = deps.clock.now().toISOString();
   const iterations = items.list.map((item, index) =>
     iterationOf(instance, config, { attempt, index, item, now }),
   );
   await deps.store.putInstances(iterations);
-  await deps.loopRunner.startLoop({
-    instanceId: instance.id,
-    attempt,
+  const loop = await deps.store.putLoop(instance.id, attempt, {
     count: iterations.length,
     maxConcurrency: config.maxConcurrency,
   });
+  await deps.loopRunner.startLoop({ instanceId: instance.id, attempt, ...loop });
 }
 
 type Items = { list: unknown[] } | { error: { code: string; message: string } };
@@ -188,33 +194,29 @@ export async function runIteration(
   start: IterationStart,
 ): Promise<'STARTED' | 'REPORTED' | 'WAITING'> {
   const id = iterationId(start.instanceId, start.attempt, start.index);
-  for (let tries = 0; ; tries++) {
-    const iteration = await deps.store.getInstance(id);
-    if (!iteration?.iteration) throw new NotFoundError('iteration', id);
-    try {
-      if (iteration.status === 'WAITING_UPSTREAM' && !iteration.loopTaskToken) {
-        // The usual way: the token is written with the move to RUNNING (or WAITING_EXECUTION).
-        const outcome = await dispatchLoadedInstance(deps, iteration, { loopTaskToken: start.taskToken });
-        if (outcome !== 'IGNORED') return 'STARTED';
-        if (tries >= 3) return 'WAITING';
-        continue; // Moved meanwhile: read it again.
-      }
-      const withToken =
-        iteration.loopTaskToken === start.taskToken
-          ? iteration
-          : await deps.store.patchInstance(iteration, { loopTaskToken: start.taskToken });
-      if (FINISHED_STATUSES.has(withToken.status)) {
-        await reportIterationToLoop(deps, withToken);
-        return 'REPORTED';
-      }
-      if (withToken.status !== 'WAITING_UPSTREAM') return 'WAITING';
-      await dispatchLoadedInstance(deps, withToken);
-      return 'STARTED';
-    } catch (error) {
-      // Changed between the read and the write (its attempt finished): read it again.
-      if (!(error instanceof ConflictError) || tries >= 3) throw error;
-    }
+  const iteration = await deps.store.getInstance(id);
+  if (!iteration?.iteration) throw new NotFoundError('iteration', id);
+  if (iteration.status === 'WAITING_UPSTREAM' && !iteration.loopTaskToken) {
+    // The usual way: the token rides on the move to RUNNING (or WAITING_EXECUTION).
+    const outcome = await dispatchLoadedInstance(deps, iteration, { loopTaskToken: start.taskToken });
+    if (outcome === 'STARTED' || outcome === 'QUEUED') return 'STARTED';
   }
+  // Any other way (a slot started again, a move that lost a race): the token on its own,
+  // without a revision, so that an attempt under way finishes undisturbed and reports to it.
+  await deps.store.setLoopTaskToken(id, start.taskToken);
+  const current = await deps.store.getInstance(id);
+  if (!current) throw new NotFoundError('iteration', id);
+  if (FINISHED_STATUSES.has(current.status)) {
+    await reportIterationToLoop(deps, current);
+    return 'REPORTED';
+  }
+  if (current.status === 'WAITING_UPSTREAM') {
+    const outcome = await dispatchLoadedInstance(deps, current);
+    // Neither started nor queued: let Step Functions call again.
+    if (outcome === 'IGNORED') throw new ConflictError(`iteration '${id}' could not start; try again`);
+    return 'STARTED';
+  }
+  return 'WAITING';
 }
 
 /**
@@ -270,7 +272,7 @@ export async function finishLoop(deps: EngineDeps, end: LoopEnd): Promise<'FINIS
   await finishAttempt(
     deps,
     instance,
-    notRetried('ITERATION_FAILED', loopFailureMessage(end.failure, failed.length, iterations.length)),
+    notRetried('ITERATION_FAILED', loopFailureMessage(end.failure, iterations)),
   );
   return 'FINISHED';
 }
@@ -287,16 +289,19 @@ export async function stopLoop(
   await finishAttempt(deps, instance, notRetried(error.code, error.message));
 }
 
-function loopFailureMessage(failure: NonNullable<LoopEnd['failure']>, failed: number, count: number): string {
-  let cause = failure.cause;
-  try {
-    // Step Functions wraps a task failure's cause as JSON ({ errorMessage } or the raw text).
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') cause = parsed.errorMessage;
-  } catch {
-    // A plain-text cause.
+/**
+ * Why the loop failed, from its iterations (a distributed Map reports only that too many
+ * failed): the first that failed, and how many did; else what Step Functions said.
+ */
+function loopFailureMessage(failure: NonNullable<LoopEnd['failure']>, iterations: Instance[]): string {
+  const failed = iterations.filter((i) => i.status === 'FAILED' || i.status === 'TERMINATED');
+  const first = failed.find((i) => i.error?.code !== 'LOOP_STOPPED') ?? failed[0];
+  const count = `${failed.length} of ${iterations.length} iterations failed`;
+  if (first?.iteration) {
+    const error = first.error ? ` (${first.error.code}: ${first.error.message})` : '';
+    return `iteration ${first.iteration.index} ended ${first.status}${error}; ${count}`;
   }
-  return `${cause || failure.error}; ${failed} of ${count} iterations failed`;
+  return `${failure.cause || failure.error}; ${count}`;
 }
 
 function collectedOutputs(iterations: Instance[], failed: number): Record<string, unknown> {

@@ -10,7 +10,7 @@ import { mapWithConcurrency } from '../util/concurrency.ts';
 import type { EngineDeps } from './deps.ts';
 import { allIterations } from './loops.ts';
 import { upstreamEffect } from './readiness.ts';
-import { decide } from './resolve.ts';
+import { decide, unblocking } from './resolve.ts';
 import { dueAfter } from './timing.ts';
 
 export const TERMINABLE: ReadonlySet<InstanceStatus> = new Set([
@@ -73,13 +73,22 @@ export async function terminateInstance(deps: EngineDeps, id: string, reason: Re
         });
         return await completeTermination(deps, stopping);
       }
-      const done = await deps.store.transitionInstance(instance, 'TERMINATED', now.toISOString(), {
-        endTime: now.toISOString(),
-        error: reason,
-        dueAt: dueAfter(now, 0, deps.settings),
-        callbackTokenHash: undefined,
-      });
+      // A RETRYING instance keeps its resource-group slot between attempts: give it back.
+      const done = await deps.store.transitionInstance(
+        instance,
+        'TERMINATED',
+        now.toISOString(),
+        {
+          endTime: now.toISOString(),
+          error: reason,
+          dueAt: dueAfter(now, 0, deps.settings),
+          callbackTokenHash: undefined,
+          ...(instance.holdsSlot ? { holdsSlot: undefined } : {}),
+        },
+        instance.holdsSlot ? { slot: { group: instance.resourceGroup, change: 'release' } } : {},
+      );
       await deps.completionQueue.send([{ instanceId: done.id }]);
+      if (instance.holdsSlot) await wakeNextWaiting(deps, instance.resourceGroup);
       return done;
     } catch (error) {
       if (!(error instanceof ConflictError) || tries >= MOVE_TRIES) throw error;
@@ -122,11 +131,14 @@ export async function completeTermination(deps: EngineDeps, instance: Instance):
     throw error;
   }
   await deps.completionQueue.send([{ instanceId: done.id }]);
-  if (instance.holdsSlot) {
-    const next = await deps.store.listWaitingForSlot(instance.resourceGroup, 1);
-    await deps.dispatchQueue.send(next.map((waiting) => ({ instanceId: waiting })));
-  }
+  if (instance.holdsSlot) await wakeNextWaiting(deps, instance.resourceGroup);
   return done;
+}
+
+/** A slot was given back: dispatch the instance that has waited longest for one. */
+async function wakeNextWaiting(deps: EngineDeps, group: string): Promise<void> {
+  const next = await deps.store.listWaitingForSlot(group, 1);
+  await deps.dispatchQueue.send(next.map((waiting) => ({ instanceId: waiting })));
 }
 
 /** Stops the child run of a subworkflow's current attempt, or a for-each's loop and iterations. */
@@ -200,14 +212,17 @@ export async function markSuccess(deps: EngineDeps, id: string, reason: Reason):
           // Due until resolution has reported it to its dependents.
           dueAt: dueAfter(now, 0, deps.settings),
           ...(instance.holdsSlot ? { holdsSlot: undefined } : {}),
+          ...holdingRun(instance).patch,
         },
-        instance.holdsSlot ? { slot: { group: instance.resourceGroup, change: 'release' } } : {},
+        {
+          ...(instance.holdsSlot
+            ? { slot: { group: instance.resourceGroup, change: 'release' as const } }
+            : {}),
+          ...holdingRun(instance).options,
+        },
       );
       await deps.completionQueue.send([{ instanceId: done.id }]);
-      if (instance.holdsSlot) {
-        const next = await deps.store.listWaitingForSlot(instance.resourceGroup, 1);
-        await deps.dispatchQueue.send(next.map((waiting) => ({ instanceId: waiting })));
-      }
+      if (instance.holdsSlot) await wakeNextWaiting(deps, instance.resourceGroup);
       return done;
     } catch (error) {
       if (!(error instanceof ConflictError) || tries >= MOVE_TRIES) throw error;
@@ -275,8 +290,14 @@ export async function rerunInstance(deps: EngineDeps, id: string): Promise<Insta
           // Due at once: if the dispatch below is lost, the reconciler decides it again.
           dueAt: dueAfter(now, 0, deps.settings),
           ...(instance.holdsSlot ? { holdsSlot: undefined } : {}),
+          ...holdingRun(instance).patch,
         },
-        instance.holdsSlot ? { slot: { group: instance.resourceGroup, change: 'release' } } : {},
+        {
+          ...(instance.holdsSlot
+            ? { slot: { group: instance.resourceGroup, change: 'release' as const } }
+            : {}),
+          ...holdingRun(instance).options,
+        },
       );
       await deps.dispatchQueue.send([{ instanceId: waiting.id }]);
       return waiting;
@@ -323,10 +344,10 @@ export async function removeDependency(deps: EngineDeps, id: string, upstreamId:
           blockingUpstreams,
           unmetUpstreams: Math.max(0, instance.unmetUpstreams - effect.unmet),
           // Due: if the decision below is lost, the reconciler makes it.
-          ...(unblock ? { blocked: undefined } : {}),
           dueAt: dueAfter(now, 0, deps.settings),
+          ...(unblock ? unblocking(deps, instance).patch : {}),
         },
-        unblock ? { counters: { blocked: -1, unfinished: 1 }, reopen: true } : undefined,
+        unblock ? unblocking(deps, instance).run : undefined,
       );
       await decide(deps, updated);
       return (await deps.store.getInstance(id)) ?? updated;
@@ -341,4 +362,16 @@ function conditionOfUpstream(instance: Instance, upstreamId: string): EdgeCondit
   const inRun = instance.upstream.find((edge) => idOf(instance.runId, edge.taskId) === upstreamId);
   if (inRun) return inRun.condition;
   return instance.externalUpstream.find((up) => up.instanceId === upstreamId)?.condition;
+}
+
+/**
+ * An operator's move keeps the run open until the instance's resolution has reported it
+ * downstream (what it unblocks must count before the run may close); once per instance.
+ */
+export function holdingRun(instance: Instance): {
+  patch: Pick<InstancePatch, 'holdsRunOpen'>;
+  options: { holdRun?: boolean };
+} {
+  if (instance.iteration || instance.holdsRunOpen) return { patch: {}, options: {} };
+  return { patch: { holdsRunOpen: true }, options: { holdRun: true } };
 }

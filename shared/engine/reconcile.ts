@@ -54,7 +54,8 @@ export async function reconcile(deps: EngineDeps, options: { perShard: number })
 async function heal(deps: EngineDeps, instance: Instance): Promise<HealAction> {
   const now = deps.clock.now();
   if (FINISHED_STATUSES.has(instance.status)) {
-    await deps.store.patchInstance(instance, { dueAt: undefined });
+    // Still due (later), so that a send lost here is made again; resolution clears it.
+    await deps.store.patchInstance(instance, { dueAt: dueAfter(now, 0, deps.settings) });
     await deps.completionQueue.send([{ instanceId: instance.id }]);
     return 'RERESOLVED';
   }

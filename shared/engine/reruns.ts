@@ -16,7 +16,7 @@ import {
 import type { EdgeCondition } from '../model/workflow.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
 import type { EngineDeps } from './deps.ts';
-import { ActionNotAllowedError, RERUNNABLE, rerunInstance } from './operations.ts';
+import { ActionNotAllowedError, holdingRun, RERUNNABLE, rerunInstance } from './operations.ts';
 import { upstreamEffect } from './readiness.ts';
 import { decide } from './resolve.ts';
 import { dueAfter } from './timing.ts';
@@ -204,21 +204,28 @@ async function resetMember(deps: EngineDeps, initial: Instance, rerunIds: Readon
     }
     const now = deps.clock.now();
     try {
-      return await deps.store.transitionInstance(member, 'WAITING_UPSTREAM', now.toISOString(), {
-        retries: 0,
-        error: undefined,
-        outputs: undefined,
-        endTime: undefined,
-        durationMs: undefined,
-        callbackTokenHash: undefined,
-        blocked: undefined,
-        upstreamOutcomes: outcomes,
-        waitingUpstreams: waiting,
-        blockingUpstreams: blocking,
-        unmetUpstreams: unmet,
-        // Waiting for nothing: due, so that a decision lost below is made by the reconciler.
-        dueAt: waiting === 0 ? dueAfter(now, 0, deps.settings) : undefined,
-      });
+      return await deps.store.transitionInstance(
+        member,
+        'WAITING_UPSTREAM',
+        now.toISOString(),
+        {
+          retries: 0,
+          error: undefined,
+          outputs: undefined,
+          endTime: undefined,
+          durationMs: undefined,
+          callbackTokenHash: undefined,
+          blocked: undefined,
+          upstreamOutcomes: outcomes,
+          waitingUpstreams: waiting,
+          blockingUpstreams: blocking,
+          unmetUpstreams: unmet,
+          // Waiting for nothing: due, so that a decision lost below is made by the reconciler.
+          dueAt: waiting === 0 ? dueAfter(now, 0, deps.settings) : undefined,
+          ...holdingRun(member).patch,
+        },
+        holdingRun(member).options,
+      );
     } catch (error) {
       if (!(error instanceof ConflictError) || tries >= 5) throw error;
       member = await deps.store.getInstance(member.id);

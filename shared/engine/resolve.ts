@@ -11,7 +11,7 @@ import {
   type UpstreamOutcome,
   type UpstreamReport,
 } from '../model/instance.ts';
-import { deriveRunStatus } from '../model/run.ts';
+import { deriveRunStatus, type Run } from '../model/run.ts';
 import type { EdgeCondition } from '../model/workflow.ts';
 import { onBackfillRunClosed } from './backfills.ts';
 import type { EngineDeps } from './deps.ts';
@@ -73,22 +73,50 @@ export async function resolveFinishedInstance(deps: ResolveDeps, finishedId: str
   await closeRunIfDone(deps, finished.runId);
 }
 
-/** Reported: the reconciler need not report it again (a concurrent duplicate may have cleared it first). */
+/**
+ * Reported: the reconciler need not report it again (a concurrent duplicate may have cleared
+ * it first), and an operator's move no longer holds its run open.
+ */
 async function clearDue(deps: ResolveDeps, finished: Instance): Promise<void> {
-  if (!finished.dueAt) return;
-  await deps.store.patchInstance(finished, { dueAt: undefined }).catch((error: unknown) => {
-    if (!(error instanceof ConflictError)) throw error;
-  });
+  let current: Instance | undefined = finished;
+  for (let tries = 0; current && (current.dueAt || current.holdsRunOpen); tries++) {
+    if (!outcomeOf(current)) return; // Moved on (rerun again): its next resolution clears it.
+    try {
+      await deps.store.patchInstance(
+        current,
+        { dueAt: undefined, ...(current.holdsRunOpen ? { holdsRunOpen: undefined } : {}) },
+        current.holdsRunOpen ? { counters: { held: -1 }, reopen: false } : undefined,
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof ConflictError) || tries >= REPLACE_TRIES) throw error;
+      // Only a hold must be released for sure; a due time another call cleared is fine.
+      current = await deps.store.getInstance(finished.id);
+      if (!current?.holdsRunOpen) return;
+    }
+  }
 }
 
 export async function closeRunIfDone(deps: ResolveDeps, runId: string): Promise<void> {
   const run = await deps.store.getRun(runId);
   if (run?.status !== 'RUNNING' || run.unfinished > 0) return;
   const status = deriveRunStatus(run);
-  if (!(await deps.store.closeRun(run.id, status, deps.clock.now().toISOString()))) return;
+  const closed = await deps.store.closeRun(run.id, status, deps.clock.now().toISOString(), run);
+  if (!closed) {
+    // Its counters moved since they were read (another report, an operator's move): read again.
+    const fresh = await deps.store.getRun(runId);
+    if (fresh?.status === 'RUNNING' && fresh.unfinished === 0 && !fresh.held && !sameCounters(fresh, run)) {
+      await closeRunIfDone(deps, runId);
+    }
+    return;
+  }
   if (run.parent) await finishParentOfChild(deps, { ...run, status });
-  if (run.backfillId) await onBackfillRunClosed(deps, { ...run, status });
+  // A backfill counts each of its runs once: a rerun that closes a run again leaves its progress be.
+  if (run.backfillId && closed === 'FIRST') await onBackfillRunClosed(deps, { ...run, status });
 }
+
+const sameCounters = (a: Run, b: Run) =>
+  a.failed === b.failed && a.terminated === b.terminated && a.blocked === b.blocked;
 
 /**
  * Reports the outcome of upstream `upstreamId` to `targetId`, once, then decides the target
@@ -116,6 +144,23 @@ export async function reportOutcome(
 }
 
 const REPLACE_TRIES = 5;
+
+/**
+ * What unblocking a blocked instance writes: it counts unfinished again (its run reopens if it
+ * had closed), and it holds the run open until its own resolution has reported it, so that the
+ * run cannot close FAILED in between on the strength of the instances it will unblock.
+ */
+export function unblocking(deps: Pick<ResolveDeps, 'clock' | 'settings'>, instance: Instance) {
+  const hold = !instance.holdsRunOpen;
+  return {
+    patch: {
+      blocked: undefined,
+      dueAt: dueAfter(deps.clock.now(), 0, deps.settings),
+      ...(hold ? { holdsRunOpen: true } : {}),
+    },
+    run: { counters: { blocked: -1, unfinished: 1, ...(hold ? { held: 1 } : {}) }, reopen: true },
+  };
+}
 
 /**
  * Replaces an upstream's earlier report on a waiting instance with a later one: its counters
@@ -153,10 +198,11 @@ async function replaceOutcome(
           upstreamOutcomes: { ...target.upstreamOutcomes, [upstreamId]: report },
           blockingUpstreams,
           unmetUpstreams: Math.max(0, target.unmetUpstreams - before.unmet + after.unmet),
-          // Unblocked: due, so that a lost decision below is made by the reconciler.
-          ...(unblock ? { blocked: undefined, dueAt: dueAfter(deps.clock.now(), 0, deps.settings) } : {}),
+          // Unblocked: due, so that a lost decision below is made by the reconciler; and it
+          // holds the run open until its own resolution, which may unblock more.
+          ...(unblock ? unblocking(deps, target).patch : {}),
         },
-        unblock ? { counters: { blocked: -1, unfinished: 1 }, reopen: true } : undefined,
+        unblock ? unblocking(deps, target).run : undefined,
       );
     } catch (error) {
       if (!(error instanceof ConflictError) || tries >= REPLACE_TRIES) throw error;

@@ -150,6 +150,11 @@ export type Instance = {
   hasExternalDependents?: boolean;
   /** Whether it holds a slot of its (limited) resource group, given back when it finishes. */
   holdsSlot?: boolean;
+  /**
+   * Set while an instance an operator moved (rerun, marked successful) keeps its run open:
+   * until its resolution has reported it downstream, what it will release counts.
+   */
+  holdsRunOpen?: boolean;
   /** Set on the iterations of a for-each; they belong to it, not to the run's counters. */
   iteration?: IterationRef;
   /** An iteration's Step Functions task token: reporting its final status frees its Map slot. */

@@ -24,6 +24,8 @@ export type Run = {
   /** Instances that ended FAILED or TERMINATED. */
   failed: number;
   terminated: number;
+  /** Instances an operator moved whose downstream has not heard yet (see RunCounter). */
+  held?: number;
   parent?: RunParent;
   /** The backfill that made this SUPPLEMENTARY run. */
   backfillId?: string;
@@ -47,7 +49,11 @@ export function finishedCounterOf(status: InstanceStatus): 'failed' | 'terminate
   return undefined;
 }
 
-export type RunCounter = 'unfinished' | 'blocked' | 'failed' | 'terminated';
+/**
+ * `held`: instances an operator moved (rerun, marked successful) whose resolution has not
+ * reported them yet: until it has (and so unblocked what it releases), the run cannot close.
+ */
+export type RunCounter = 'unfinished' | 'blocked' | 'failed' | 'terminated' | 'held';
 
 /**
  * What an instance's move does to its run: finishing leaves `unfinished` (or `blocked`) and

@@ -51,6 +51,7 @@ export type InstancePatch = Partial<
     | 'callbackTokenHash'
     | 'loopTaskToken'
     | 'holdsSlot'
+    | 'holdsRunOpen'
     | 'blocked'
     | 'upstreamOutcomes'
     | 'waitingUpstreams'
@@ -63,6 +64,9 @@ export type InstancePatch = Partial<
 /** A resource group's concurrency slot, taken or given back in the same write as a transition. */
 export type SlotChange = { group: string; change: 'acquire' | 'release'; limit?: number };
 
+/** How a for-each attempt's loop was started: a redelivered start repeats it, without rendering again. */
+export type LoopRecord = { count: number; maxConcurrency: number };
+
 /** A change of a run's counters, reopening it (RUNNING) when its status must be derived anew. */
 export type RunChange = { counters: Partial<Record<RunCounter, number>>; reopen: boolean };
 
@@ -73,6 +77,8 @@ export type ResourceGroup = { name: string; limit: number; running: number };
 
 export type TransitionOptions = {
   slot?: SlotChange;
+  /** An operator's move: the run stays open until this instance's resolution (`held` + 1). */
+  holdRun?: boolean;
   /** For WAITING_EXECUTION: the time it started waiting for a slot (oldest first). */
   waitingForSlotSince?: string;
 };
@@ -134,8 +140,18 @@ export type Store = {
    * `dueAt` stays until its resolution has reported it to its dependents.
    */
   markBlocked(instance: Instance, at: string, dueAt: string): Promise<boolean>;
-  /** Sets the run's derived status when all its instances are finished or blocked; answers whether this call did. */
-  closeRun(runId: string, status: Run['status'], at: string): Promise<boolean>;
+  /**
+   * Sets the run's derived status when all its instances are finished or blocked. Answers
+   * whether this call closed it, and whether for the first time (a rerun reopens a run,
+   * which then closes again): undefined when it did not.
+   */
+  closeRun(
+    runId: string,
+    status: Run['status'],
+    at: string,
+    /** The counters `status` was derived from: the close is refused if they moved since. */
+    derivedFrom: Pick<Run, 'failed' | 'terminated' | 'blocked'>,
+  ): Promise<'FIRST' | 'AGAIN' | undefined>;
   listInstances(query: InstanceQuery): Promise<Page<Instance>>;
   /** The iterations of one attempt of a for-each instance, in index order, a page at a time. */
   listIterations(
@@ -149,6 +165,14 @@ export type Store = {
    * is reported; answers how many distinct iterations of that attempt have failed.
    */
   countIterationFailure(foreachInstanceId: string, attempt: number, index: number): Promise<number>;
+  /** Remembers how a for-each attempt's loop was started (first call wins); answers what is kept. */
+  putLoop(foreachInstanceId: string, attempt: number, loop: LoopRecord): Promise<LoopRecord>;
+  getLoop(foreachInstanceId: string, attempt: number): Promise<LoopRecord | undefined>;
+  /**
+   * Records the Map slot's task token on an iteration without changing its revision, so an
+   * attempt under way is not disturbed by a slot that Step Functions started again.
+   */
+  setLoopTaskToken(iterationId: string, token: string): Promise<void>;
   /** Instances whose `dueAt` has passed, oldest first, from one shard of the due index. */
   listDueInstances(now: string, shard: number, limit: number): Promise<Instance[]>;
 

@@ -336,8 +336,9 @@ describe('functions', () => {
       );
       // Iterations of a for-each run their attempts in the loop function.
       const runsAttempts = name === 'dispatch' || name === 'retry-attempt' || name === 'loop';
-      // The reconciler fails lost attempts and the API finishes callback attempts: both may retry.
-      const finishesAttempts = runsAttempts || name === 'reconcile' || name === 'api';
+      // The reconciler fails lost attempts, the API finishes callback attempts and resolution
+      // finishes a subworkflow's attempt when its child run closes: all may retry.
+      const finishesAttempts = runsAttempts || name === 'reconcile' || name === 'api' || name === 'resolve';
       expect({ name, invokesTasks, startsRetries }).toEqual({
         name,
         invokesTasks: runsAttempts,
@@ -527,6 +528,19 @@ describe('loop state machine permissions', () => {
     expect(resolve(manage?.Resource, deployedFunctionArn)).toBe(
       `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:rondo-dev-loop*`,
     );
+  });
+
+  it('lets only the reconciler, the API and the loop function stop loops, on the loop executions only', () => {
+    const executions = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:rondo-dev-loop*`;
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      const stops = statementsOfFunction(name).filter((s) => actionsOf(s).includes('states:StopExecution'));
+      expect({ name, stops: stops.length > 0 }).toEqual({
+        name,
+        stops: ['reconcile', 'api', 'loop'].includes(name),
+      });
+      for (const statement of stops)
+        expect(resolve(statement.Resource, deployedFunctionArn)).toBe(executions);
+    }
   });
 
   it('reports iterations only from resolution and the loop function', () => {

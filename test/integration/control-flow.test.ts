@@ -311,6 +311,33 @@ describe('foreach', () => {
     expect(notAList.attempts).toHaveLength(1);
   }, 60_000);
 
+  it('does not deadlock a limited resource group it shares with its body', async () => {
+    const id = unique('loopgroup');
+    const group = unique('lg');
+    expect((await api('PUT', `/v1/resource-groups/${group}`, { limit: 1 })).status).toBe(200);
+    await save({
+      id,
+      name: id,
+      tasks: [
+        {
+          id: 'each',
+          type: 'foreach',
+          resourceGroup: group,
+          config: { items: [1, 2, 3], maxConcurrency: 3, body: scriptedBody({ sleepMs: 50 }) },
+        },
+      ],
+    });
+    const runId = await fire(id);
+    expect((await finishedRun(runId)).status).toBe('SUCCESS');
+    // The iterations took the group's one slot in turn.
+    const detailed = await Promise.all(
+      (await iterations(`${runId}.each`)).map(
+        async (i) => (await api<Instance>('GET', `/v1/instances/${i.id}`)).body,
+      ),
+    );
+    expect(maxConcurrentlyRunning(detailed)).toBe(1);
+  }, 60_000);
+
   it('refuses a list longer than 10,000 items with a clear error, iterating over none of them', async () => {
     const id = unique('loopbig');
     const big = JSON.stringify(Array.from({ length: 10_001 }, (_, i) => i));

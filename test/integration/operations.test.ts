@@ -199,11 +199,10 @@ describe('releasing what a failure blocked', () => {
       scope: 'instance_and_downstream',
     });
     expect(plan.reset.map((i) => i.id)).toEqual([`${runId}.a`, `${runId}.b`]);
-    await eventually(
-      async () => ((await get(`${runId}.b`)).accumulatedRuns === 2 ? true : undefined),
-      'b again',
-    );
-    expect((await get(`${runId}.b`)).status).toBe('SUCCESS');
+    await eventually(async () => {
+      const b = await get(`${runId}.b`);
+      return b.accumulatedRuns === 2 && b.status === 'SUCCESS' ? true : undefined;
+    }, 'b to succeed again');
     expect(await finishedRun(runId)).toBe('FAILED');
     // Removing it again answers the same; a task that is no upstream is not found.
     expect((await api('POST', `/v1/instances/${runId}.b/dependencies/${runId}.a/remove`)).status).toBe(200);

@@ -117,6 +117,8 @@ function createAtomicStore(): MemoryStore {
   const logChunks = new Map<string, string[]>();
   const loopFailures = new Map<string, Set<number>>();
   const operations: OperationRecord[] = [];
+  const closedBefore = new Set<string>();
+  const loops = new Map<string, { count: number; maxConcurrency: number }>();
   const backfills = new Map<string, Backfill>();
   const triggerTokens = new Map<string, string>();
   const eventWaiters = new Map<string, string[]>();
@@ -136,7 +138,7 @@ function createAtomicStore(): MemoryStore {
   }
 
   /** The adapter's run-counter update: ADD on the run item (no condition). */
-  type RunCounter = 'unfinished' | 'failed' | 'terminated' | 'blocked';
+  type RunCounter = 'unfinished' | 'failed' | 'terminated' | 'blocked' | 'held';
   function addToRun(runId: string, deltas: Partial<Record<RunCounter, number>>) {
     const run = runs.get(runId);
     // DynamoDB's ADD would create a bare item for a missing run; no engine path writes
@@ -234,6 +236,24 @@ function createAtomicStore(): MemoryStore {
       return failed.size;
     },
 
+    async putLoop(foreachInstanceId, attempt, loop) {
+      const key = `${foreachInstanceId}#${attempt}`;
+      const kept = loops.get(key) ?? { ...loop };
+      loops.set(key, kept);
+      return { ...kept };
+    },
+
+    async getLoop(foreachInstanceId, attempt) {
+      const kept = loops.get(`${foreachInstanceId}#${attempt}`);
+      return kept && { ...kept };
+    },
+
+    async setLoopTaskToken(iterationId, token) {
+      const record = instances.get(iterationId);
+      if (!record) throw new Error(`no instance ${iterationId}`);
+      record.instance = { ...record.instance, loopTaskToken: token };
+    },
+
     async getRun(id) {
       const run = runs.get(id);
       return run && copy(run);
@@ -299,6 +319,7 @@ function createAtomicStore(): MemoryStore {
       const delta = instance.iteration
         ? undefined
         : runDeltaOf(instance.status, to, instance.blocked === true);
+      if (options.holdRun && !instance.iteration) addToRun(instance.runId, { held: 1 });
       if (delta) {
         addToRun(instance.runId, delta.counters);
         const run = runs.get(instance.runId);
@@ -378,12 +399,16 @@ function createAtomicStore(): MemoryStore {
       return true;
     },
 
-    async closeRun(runId, status, at) {
+    async closeRun(runId, status, at, derivedFrom) {
       const run = runs.get(runId);
-      if (run?.status !== 'RUNNING' || run.unfinished !== 0) return false;
+      if (run?.status !== 'RUNNING' || run.unfinished !== 0 || (run.held ?? 0) !== 0) return undefined;
+      const moved = (['failed', 'terminated', 'blocked'] as const).some((c) => run[c] !== derivedFrom[c]);
+      if (moved) return undefined;
       run.status = status;
       run.endTime = at;
-      return true;
+      const again = closedBefore.has(runId);
+      closedBefore.add(runId);
+      return again ? 'AGAIN' : 'FIRST';
     },
 
     async listInstances(query) {

@@ -16,6 +16,7 @@ export function runToItem(run: Run): Record<string, unknown> {
 }
 
 export function runFromItem(item: Record<string, unknown>): Run {
-  const { pk: _pk, sk: _sk, kind: _kind, gsi2pk: _gpk, gsi2sk: _gsk, ...run } = item;
+  // `closedBefore` is the store's own mark (closeRun answers FIRST or AGAIN from it).
+  const { pk: _pk, sk: _sk, kind: _kind, gsi2pk: _gpk, gsi2sk: _gsk, closedBefore: _closed, ...run } = item;
   return run as Run;
 }

@@ -277,6 +277,39 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       return (out.Attributes?.failedIterations as Set<number> | undefined)?.size ?? 0;
     },
 
+    async putLoop(foreachInstanceId, attempt, loop) {
+      const out = await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: loopKey(foreachInstanceId, attempt),
+          UpdateExpression:
+            'SET kind = :kind, #count = if_not_exists(#count, :count), maxConcurrency = if_not_exists(maxConcurrency, :max)',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':kind': 'loop', ':count': loop.count, ':max': loop.maxConcurrency },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { count: Number(out.Attributes?.count), maxConcurrency: Number(out.Attributes?.maxConcurrency) };
+    },
+
+    async getLoop(foreachInstanceId, attempt) {
+      const item = await getItem(loopKey(foreachInstanceId, attempt));
+      if (item?.count === undefined) return undefined;
+      return { count: Number(item.count), maxConcurrency: Number(item.maxConcurrency) };
+    },
+
+    async setLoopTaskToken(iterationId, token) {
+      await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: instanceKeyOf(iterationId),
+          UpdateExpression: 'SET loopTaskToken = :token',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':token': token },
+        }),
+      );
+    },
+
     async getRun(id) {
       const item = await getItem(runKey(id));
       return item && runFromItem(item);
@@ -333,9 +366,11 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       const delta = instance.iteration
         ? undefined
         : runDeltaOf(instance.status, to, instance.blocked === true);
+      const counters = { ...delta?.counters };
+      if (options.holdRun && !instance.iteration) counters.held = (counters.held ?? 0) + 1;
       const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [{ Update: update }];
-      if (delta && (Object.keys(delta.counters).length > 0 || delta.reopen)) {
-        items.push({ Update: runCounterUpdate(TableName, instance.runId, delta.counters, delta.reopen) });
+      if (Object.keys(counters).length > 0 || delta?.reopen) {
+        items.push({ Update: runCounterUpdate(TableName, instance.runId, counters, delta?.reopen ?? false) });
       }
       const slot = options.slot;
       if (slot) {
@@ -478,22 +513,35 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       }
     },
 
-    async closeRun(runId, status, at) {
+    async closeRun(runId, status, at, derivedFrom) {
       try {
-        await client.send(
+        const out = await client.send(
           new UpdateCommand({
             TableName,
             Key: runKey(runId),
-            UpdateExpression: 'SET #status = :status, endTime = :at',
-            ConditionExpression: '#status = :running AND unfinished = :zero',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':status': status, ':at': at, ':running': 'RUNNING', ':zero': 0 },
+            UpdateExpression: 'SET #status = :status, endTime = :at, closedBefore = :true',
+            // The status was derived from these counters: if any moved since, derive again.
+            ConditionExpression:
+              '#status = :running AND unfinished = :zero AND (attribute_not_exists(held) OR held = :zero)' +
+              ' AND failed = :failed AND #terminated = :terminated AND blocked = :blocked',
+            ExpressionAttributeNames: { '#status': 'status', '#terminated': 'terminated' },
+            ExpressionAttributeValues: {
+              ':status': status,
+              ':at': at,
+              ':running': 'RUNNING',
+              ':zero': 0,
+              ':true': true,
+              ':failed': derivedFrom.failed,
+              ':terminated': derivedFrom.terminated,
+              ':blocked': derivedFrom.blocked,
+            },
+            ReturnValues: 'UPDATED_OLD',
           }),
         );
-        return true;
+        return out.Attributes?.closedBefore === true ? 'AGAIN' : 'FIRST';
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
-        return false;
+        return undefined;
       }
     },
 
