@@ -28,6 +28,12 @@ type Operation = {
   parameters: Record<string, unknown>;
   result: { status: string; code?: string; affected?: string[] };
 };
+type Lineage = {
+  root: string;
+  nodes: { id: string; taskId: string; status: string; layer: number; workflowId: string }[];
+  edges: { from: string; to: string; condition: string; removed: boolean; crossRun: boolean }[];
+};
+type Diagnostics = { summary: string; chain: { instanceId: string; status: string; message: string }[] };
 type ErrorBody = { error: { code: string; message: string; details: { path: string }[] } };
 
 let runtime: Runtime;
@@ -121,6 +127,23 @@ describe('releasing what a failure blocked', () => {
     expect(await finishedRun(runId)).toBe('FAILED');
     expect(await get(`${runId}.b`)).toMatchObject({ status: 'WAITING_UPSTREAM', blocked: true });
     expect(await get(`${runId}.c`)).toMatchObject({ status: 'WAITING_UPSTREAM', blocked: true });
+    // Why c waits, down to the root cause.
+    const { body: waiting } = await api<Instance & { diagnostics: Diagnostics }>(
+      'GET',
+      `/v1/instances/${runId}.c`,
+    );
+    expect(waiting.diagnostics.chain.map((step) => [step.instanceId, step.status])).toEqual([
+      [`${runId}.c`, 'WAITING_UPSTREAM'],
+      [`${runId}.b`, 'WAITING_UPSTREAM'],
+      [`${runId}.a`, 'FAILED'],
+    ]);
+    expect(waiting.diagnostics.summary).toMatch(
+      /^is blocked by a@2026-04-01 \(through 1 more\), which FAILED at \d\d:\d\d after 1 attempt: /,
+    );
+    const { body: failedA } = await api<
+      Instance & { diagnostics: Diagnostics & { error: { code: string } } }
+    >('GET', `/v1/instances/${runId}.a`);
+    expect(failedA.diagnostics.error.code).toBeTruthy();
 
     await fix(marker);
     const { status, body } = await api<Plan>('POST', `/v1/instances/${runId}.a/rerun`, {});
@@ -192,6 +215,16 @@ describe('releasing what a failure blocked', () => {
     expect(status, JSON.stringify(body)).toBe(200);
     expect(body.upstreamOutcomes[`${runId}.a`]?.outcome).toBe('REMOVED');
     await settled(`${runId}.b`, 'SUCCESS');
+    const { body: lineage } = await api<Lineage>('GET', `/v1/instances/${runId}.b/lineage?direction=up`);
+    expect(lineage.nodes.map((n) => [n.taskId, n.status, n.layer]).sort()).toEqual([
+      ['a', 'FAILED', -1],
+      ['b', 'SUCCESS', 0],
+      ['c', 'SUCCESS', -1],
+    ]);
+    expect(lineage.edges.map((e) => [e.from, e.to, e.condition, e.removed]).sort()).toEqual([
+      [`${runId}.a`, `${runId}.b`, 'SUCCESS', true],
+      [`${runId}.c`, `${runId}.b`, 'SUCCESS', false],
+    ]);
     // The run still failed: a is FAILED; b ran without it.
     expect(await finishedRun(runId)).toBe('FAILED');
     // Rerunning a (still failing) with its downstream resets b, which no longer waits for a.
@@ -312,6 +345,29 @@ describe('rerun scopes and ranges', () => {
     expect(byWorkflow.items[0]).toMatchObject({ action: 'rerun', result: { status: 'SUCCESS' } });
     expect(byWorkflow.items[0]?.result.affected?.sort()).toEqual([...ids].sort());
   }, 60_000);
+
+  it('walks lineage down across runs, layer by layer', async () => {
+    const { body } = await api<Lineage>('GET', `/v1/instances/${run1}.a/lineage?direction=down&depth=3`);
+    expect(body.nodes.map((n) => [n.id, n.layer]).sort()).toEqual(
+      [
+        [`${run1}.a`, 0],
+        [`${run1}.b`, 1],
+        [`${run1}.c`, 2],
+        [`${run2}.d`, 3],
+        [`${run3}.e`, 3],
+      ].sort(),
+    );
+    const crossRun = body.edges
+      .filter((e) => e.crossRun)
+      .map((e) => e.to)
+      .sort();
+    expect(crossRun).toEqual([`${run2}.d`, `${run3}.e`].sort());
+    const shallow = await api<Lineage>('GET', `/v1/instances/${run1}.c/lineage?depth=1`);
+    expect(shallow.body.nodes.map((n) => n.id).sort()).toEqual(
+      [`${run1}.b`, `${run1}.c`, `${run2}.d`, `${run3}.e`].sort(),
+    );
+    expect((await api('GET', `/v1/instances/${run1}.a/lineage?depth=11`)).status).toBe(400);
+  });
 
   it('refuses listed instances that are not downstream, and a specified range without a list', async () => {
     const notDownstream = await api<ErrorBody>('POST', `/v1/instances/${run1}.a/rerun`, {
