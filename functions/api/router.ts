@@ -13,6 +13,7 @@ import {
   getInstance,
   getRun,
   getWorkflow,
+  instancesCsv,
   listInstances,
   listIterations,
   listRuns,
@@ -31,12 +32,14 @@ import {
   backfillSchema,
   batchSchema,
   callbackReportSchema,
+  instanceFilterSchema,
   instanceListQuerySchema,
   iterationQuerySchema,
   lineageQuerySchema,
   logQuerySchema,
   pageQuerySchema,
   putEventSchema,
+  queryOf,
   rerunSchema,
   resourceGroupSchema,
   runListQuerySchema,
@@ -54,8 +57,22 @@ export function createApiRouter(
   app.get('/health', () => ({ status: 'ok', version: options.version }));
 
   app.get('/instances', async ({ req }) => {
-    const query = instanceListQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
+    const query = instanceListQuerySchema.parse(queryOf(req.url));
     return json(200, await listInstances(deps, query));
+  });
+  app.get('/instances.csv', async ({ req }) => {
+    const query = instanceFilterSchema.parse(queryOf(req.url));
+    const { csv, rows, truncated } = await instancesCsv(deps, query);
+    return {
+      statusCode: 200,
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': 'attachment; filename="instances.csv"',
+        'x-rondo-rows': String(rows),
+        'x-rondo-truncated': String(truncated),
+      },
+      body: csv,
+    };
   });
   app.get('/instances/:id', async ({ params }) => {
     const instance = await getInstance(deps, params.id ?? '');

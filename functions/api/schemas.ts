@@ -1,14 +1,47 @@
 import { z } from 'zod';
 import { MAX_LINEAGE_DEPTH } from '#shared/engine/lineage.ts';
 import { DOWNSTREAM_RANGES, RERUN_SCOPES } from '#shared/engine/reruns.ts';
+import { INSTANCE_STATUSES, RUN_TYPES } from '#shared/model/instance.ts';
+import { CYCLE_TYPES, TASK_TYPES } from '#shared/model/workflow.ts';
 
-export const instanceListQuerySchema = z.strictObject({
+const isoTime = z.iso.datetime({ offset: true }).transform((t) => new Date(t).toISOString());
+
+/** The instance list's filters (seed 000); `status` may be repeated or comma-separated. */
+export const instanceFilterSchema = z.strictObject({
   workflowId: z.string().optional(),
-  dataTimeFrom: z.iso.datetime({ offset: true }).optional(),
-  dataTimeTo: z.iso.datetime({ offset: true }).optional(),
+  dataTimeFrom: isoTime.optional(),
+  dataTimeTo: isoTime.optional(),
+  startFrom: isoTime.optional(),
+  startTo: isoTime.optional(),
+  q: z.string().min(1).max(200).optional(),
+  owner: z.string().min(1).optional(),
+  folder: z
+    .string()
+    .regex(/^\/.*$/, 'an absolute folder path such as /finance')
+    .optional(),
+  status: z
+    .string()
+    .transform((text) => text.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(INSTANCE_STATUSES)))
+    .optional(),
+  type: z.enum(RUN_TYPES).optional(),
+  taskType: z.enum(TASK_TYPES).optional(),
+  resourceGroup: z.string().min(1).optional(),
+  cycleType: z.enum(CYCLE_TYPES).optional(),
+});
+
+export const instanceListQuerySchema = instanceFilterSchema.extend({
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().optional(),
 });
+
+/** A query string as an object; a repeated key (status=A&status=B) joins with commas. */
+export function queryOf(url: string): Record<string, string> {
+  const params = new URL(url).searchParams;
+  const out: Record<string, string> = {};
+  for (const key of new Set(params.keys())) out[key] = params.getAll(key).join(',');
+  return out;
+}
 
 export const iterationQuerySchema = z.strictObject({
   attempt: z.coerce.number().int().min(1).optional(),

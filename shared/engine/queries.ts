@@ -1,8 +1,9 @@
 // Read paths of the operations API.
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { childRunId } from '../model/ids.ts';
-import { currentAttempt, type Instance } from '../model/instance.ts';
+import { currentAttempt, type Instance, type InstanceStatus, type RunType } from '../model/instance.ts';
 import type { Run } from '../model/run.ts';
+import type { CycleType } from '../model/workflow.ts';
 import type { Page, StoredWorkflow } from '../ports/store.ts';
 import type { EngineDeps } from './deps.ts';
 
@@ -18,25 +19,133 @@ export type InstanceFilters = {
   workflowId?: string;
   dataTimeFrom?: string;
   dataTimeTo?: string;
+  /** Task name or id, or instance id: a case-insensitive part of any. */
+  q?: string;
+  startFrom?: string;
+  startTo?: string;
+  owner?: string;
+  /** A folder and everything below it. */
+  folder?: string;
+  status?: InstanceStatus[];
+  type?: RunType;
+  taskType?: Instance['taskType'];
+  resourceGroup?: string;
+  cycleType?: CycleType;
   limit?: number;
   cursor?: string;
 };
 
-export function listInstances(
+/**
+ * The most index entries one list request reads to fill a page of filtered instances; past
+ * it, the page comes back short with a cursor to go on from (so a rare filter never makes a
+ * request run long).
+ */
+export const MAX_SCANNED_PER_PAGE = 2_000;
+
+/**
+ * Instances newest data time first, from the by-workflow index (with `workflowId`) or the
+ * by-day index (otherwise, over a data-time range), with the filters of seed 000 applied to
+ * what the index query reads. `scanned` says how many were read for this page.
+ */
+export async function listInstances(
   deps: Pick<EngineDeps, 'store' | 'clock'>,
   filters: InstanceFilters,
-): Promise<Page<Instance>> {
+): Promise<Page<Instance> & { scanned: number }> {
   const now = deps.clock.now().getTime();
-  return deps.store.listInstances({
-    workflowId: filters.workflowId,
-    dataTimeFrom:
-      filters.dataTimeFrom ??
-      (filters.workflowId ? ALL_TIME.from : new Date(now - DEFAULT_LIST_DAYS * 86_400_000).toISOString()),
-    dataTimeTo:
-      filters.dataTimeTo ?? (filters.workflowId ? ALL_TIME.to : new Date(now + 86_400_000).toISOString()),
-    limit: Math.min(filters.limit ?? 50, MAX_PAGE_SIZE),
-    cursor: filters.cursor,
-  });
+  const limit = Math.min(filters.limit ?? 50, MAX_PAGE_SIZE);
+  const matches = instanceMatcher(filters);
+  const items: Instance[] = [];
+  let cursor = filters.cursor;
+  let scanned = 0;
+  do {
+    // Never more than the page still needs: the store's cursor then resumes right after the last one kept.
+    const page = await deps.store.listInstances({
+      workflowId: filters.workflowId,
+      dataTimeFrom:
+        filters.dataTimeFrom ??
+        (filters.workflowId ? ALL_TIME.from : new Date(now - DEFAULT_LIST_DAYS * 86_400_000).toISOString()),
+      dataTimeTo:
+        filters.dataTimeTo ?? (filters.workflowId ? ALL_TIME.to : new Date(now + 86_400_000).toISOString()),
+      limit: limit - items.length,
+      cursor,
+    });
+    scanned += page.items.length;
+    items.push(...page.items.filter(matches));
+    cursor = page.cursor;
+  } while (cursor && items.length < limit && scanned < MAX_SCANNED_PER_PAGE);
+  return { items, scanned, ...(cursor ? { cursor } : {}) };
+}
+
+function instanceMatcher(filters: InstanceFilters): (instance: Instance) => boolean {
+  const q = filters.q?.toLowerCase();
+  const statuses = filters.status?.length ? new Set(filters.status) : undefined;
+  const folder = filters.folder?.replace(/\/+$/, '');
+  return (i) =>
+    (!q || [i.taskName, i.taskId, i.id].some((text) => text.toLowerCase().includes(q))) &&
+    (!statuses || statuses.has(i.status)) &&
+    (!filters.owner || i.owner === filters.owner) &&
+    (!folder || i.folder === folder || i.folder.startsWith(`${folder}/`) || folder === '') &&
+    (!filters.type || i.type === filters.type) &&
+    (!filters.taskType || i.taskType === filters.taskType) &&
+    (!filters.resourceGroup || i.resourceGroup === filters.resourceGroup) &&
+    (!filters.cycleType || i.cycleType === filters.cycleType) &&
+    (!filters.startFrom || (i.startTime !== undefined && i.startTime >= filters.startFrom)) &&
+    (!filters.startTo || (i.startTime !== undefined && i.startTime <= filters.startTo));
+}
+
+/** The columns of seed 000's instance list, in its order, for the CSV download. */
+export const INSTANCE_CSV_COLUMNS = [
+  'taskName',
+  'id',
+  'dataTime',
+  'status',
+  'type',
+  'owner',
+  'workflowId',
+  'taskType',
+  'plannedTime',
+  'startTime',
+  'endTime',
+  'durationMs',
+  'resourceGroup',
+  'retries',
+  'accumulatedRuns',
+  'folder',
+  'cycleType',
+] as const;
+
+/** The most rows one CSV download carries (narrow the filters for more). */
+export const MAX_CSV_ROWS = 10_000;
+
+/** RFC 4180: quoted when it holds a comma, a quote or a line break; quotes doubled. */
+function csvField(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Every instance the filters select (up to MAX_CSV_ROWS), as CSV with a header line. */
+export async function instancesCsv(
+  deps: Pick<EngineDeps, 'store' | 'clock'>,
+  filters: Omit<InstanceFilters, 'limit' | 'cursor'>,
+): Promise<{ csv: string; rows: number; truncated: boolean }> {
+  const lines = [INSTANCE_CSV_COLUMNS.join(',')];
+  let cursor: string | undefined;
+  let rows = 0;
+  do {
+    const page = await listInstances(deps, {
+      ...filters,
+      limit: MAX_PAGE_SIZE,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const instance of page.items) {
+      if (rows >= MAX_CSV_ROWS) break;
+      lines.push(INSTANCE_CSV_COLUMNS.map((column) => csvField(instance[column])).join(','));
+      rows++;
+    }
+    cursor = page.cursor;
+  } while (cursor && rows < MAX_CSV_ROWS);
+  return { csv: `${lines.join('\r\n')}\r\n`, rows, truncated: cursor !== undefined };
 }
 
 export async function getInstance(deps: Pick<EngineDeps, 'store'>, id: string): Promise<Instance> {

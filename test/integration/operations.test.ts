@@ -449,6 +449,77 @@ describe('status rules, batch actions and records', () => {
     expect(tooMany.body.error.details[0]?.path).toBe('ids');
   });
 
+  it('lists instances with the filters of seed 000, paged, and downloads them as CSV', async () => {
+    const id = unique('opfilter');
+    await save({
+      id,
+      name: id,
+      folder: '/filters/daily',
+      tasks: [
+        { ...fixable('load', markerPath()), name: 'Load, then check "quotes"' },
+        { id: 'publish', type: 'noop', resourceGroup: 'reports' },
+        { id: 'notify', type: 'noop' },
+      ],
+    });
+    const runId = await fire(id);
+    expect(await finishedRun(runId)).toBe('FAILED');
+    const list = async (query: string) => {
+      const { status, body } = await api<{ items: { taskId: string }[]; cursor?: string }>(
+        'GET',
+        `/v1/instances?workflowId=${id}&${query}`,
+      );
+      expect(status, JSON.stringify(body)).toBe(200);
+      return body.items.map((i) => i.taskId).sort();
+    };
+    const all = ['load', 'notify', 'publish'];
+    expect(await list('')).toEqual(all);
+    expect(await list('status=FAILED')).toEqual(['load']);
+    expect(await list('status=FAILED,SUCCESS')).toEqual(all);
+    expect(await list('status=FAILED&status=SUCCESS')).toEqual(all);
+    expect(await list('q=LOAD')).toEqual(['load']);
+    expect(await list('q=then%20check')).toEqual(['load']);
+    expect(await list('taskType=shell')).toEqual(['load']);
+    expect(await list('resourceGroup=reports')).toEqual(['publish']);
+    expect(await list('folder=/filters')).toEqual(all);
+    expect(await list('folder=/filter')).toEqual([]);
+    expect(await list(`owner=${OPERATOR}`)).toEqual(all);
+    expect(await list('owner=someone-else')).toEqual([]);
+    expect(await list('type=PERIODIC&startFrom=2000-01-01T00:00:00Z')).toEqual(all);
+    expect(await list('type=ONE_TIME')).toEqual([]);
+    // One at a time, with the cursor: the same three, each once.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const { body } = await api<{ items: { taskId: string }[]; cursor?: string }>(
+        'GET',
+        `/v1/instances?workflowId=${id}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      seen.push(...body.items.map((i) => i.taskId));
+      cursor = body.cursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual(all);
+    const bad = await api<ErrorBody>('GET', `/v1/instances?workflowId=${id}&status=BROKEN`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0]?.path).toMatch(/^status/);
+
+    const response = await fetch(
+      `${runtime.apiUrl}/v1/instances.csv?workflowId=${id}&status=FAILED,SUCCESS`,
+      {
+        headers: { 'x-rondo-user': OPERATOR },
+      },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/csv');
+    const lines = (await response.text()).trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'taskName,id,dataTime,status,type,owner,workflowId,taskType,plannedTime,startTime,endTime,durationMs,resourceGroup,retries,accumulatedRuns,folder,cycleType',
+    );
+    expect(lines).toHaveLength(4);
+    const load = lines.find((line) => line.includes(`${runId}.load`));
+    expect(load?.startsWith('"Load, then check ""quotes""",')).toBe(true);
+    expect(load).toContain(',FAILED,PERIODIC,');
+  });
+
   it('lists an instance attempts', async () => {
     const id = unique('opattempts');
     await save({ id, name: id, tasks: [{ id: 'only', type: 'noop' }] });
