@@ -10,6 +10,7 @@ import { lineageOf } from '#shared/engine/lineage.ts';
 import { listOperations, recordOperation } from '#shared/engine/operation-records.ts';
 import { markSuccess, removeDependency, terminateInstance } from '#shared/engine/operations.ts';
 import {
+  downloadAttemptLog,
   getInstance,
   getRun,
   getWorkflow,
@@ -36,6 +37,7 @@ import {
   instanceListQuerySchema,
   iterationQuerySchema,
   lineageQuerySchema,
+  logDownloadQuerySchema,
   logQuerySchema,
   pageQuerySchema,
   putEventSchema,
@@ -183,8 +185,23 @@ export function createApiRouter(
   });
   app.get('/instances/:id/attempts/:attempt/logs', async ({ req, params }) => {
     const query = logQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
-    const attempt = Number(params.attempt);
-    return json(200, await readAttemptLog(deps, params.id ?? '', attempt, query.stream, query.page));
+    const attempt = z.coerce.number().int().min(1).parse(params.attempt);
+    return json(200, await readAttemptLog(deps, params.id ?? '', attempt, query.stream, query.page, query.q));
+  });
+  app.get('/instances/:id/attempts/:attempt/logs/download', async ({ req, params }) => {
+    const query = logDownloadQuerySchema.parse(queryOf(req.url));
+    const attempt = z.coerce.number().int().min(1).parse(params.attempt);
+    const id = params.id ?? '';
+    const { text, truncated } = await downloadAttemptLog(deps, id, attempt, query.stream);
+    return {
+      statusCode: 200,
+      headers: {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-disposition': `attachment; filename="${id}-attempt-${attempt}-${query.stream}.log"`,
+        'x-rondo-truncated': String(truncated),
+      },
+      body: text,
+    };
   });
   app.get('/runs', async ({ req }) => {
     const query = runListQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));

@@ -52,6 +52,11 @@ export const iterationQuerySchema = z.strictObject({
 export const logQuerySchema = z.strictObject({
   stream: z.enum(['stdout', 'stderr', 'engine']).default('stdout'),
   page: z.coerce.number().int().min(1).default(1),
+  q: z.string().min(1).max(200).optional(),
+});
+
+export const logDownloadQuerySchema = z.strictObject({
+  stream: z.enum(['stdout', 'stderr', 'engine']).default('stdout'),
 });
 
 export const callbackReportSchema = z.discriminatedUnion('status', [

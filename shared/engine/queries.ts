@@ -246,6 +246,14 @@ export async function getWorkflow(deps: Pick<EngineDeps, 'store'>, id: string): 
 export const LOG_STREAMS = ['stdout', 'stderr', 'engine'] as const;
 export type LogStream = (typeof LOG_STREAMS)[number];
 
+export type LogMatch = {
+  /** 1-based page and line within the page (500 lines a page). */
+  page: number;
+  line: number;
+  /** Where the search text occurs in the line: [start, end) character offsets. */
+  positions: [number, number][];
+};
+
 export type LogPage = {
   instanceId: string;
   attempt: number;
@@ -253,7 +261,18 @@ export type LogPage = {
   page: number;
   pages: number;
   lines: string[];
+  /** With `q`: every match in the whole stream (at most MAX_LOG_MATCHES), and their count. */
+  search?: { q: string; total: number; matches: LogMatch[]; truncated: boolean };
 };
+
+const ENDED: Partial<Record<string, string>> = {
+  SUCCESS: 'succeeded',
+  FAILED: 'failed',
+  TERMINATED: 'was terminated',
+};
+
+/** The most matches a search returns (the count goes on). */
+export const MAX_LOG_MATCHES = 1_000;
 
 /**
  * One page (500 lines) of an attempt's log. `stdout`/`stderr` are what the executor wrote;
@@ -265,6 +284,7 @@ export async function readAttemptLog(
   attemptNumber: number,
   stream: LogStream,
   page: number,
+  q?: string,
 ): Promise<LogPage> {
   const instance = await getInstance(deps, instanceId);
   const attempt = instance.attempts.find((a) => a.number === attemptNumber);
@@ -274,12 +294,13 @@ export async function readAttemptLog(
       `${attempt.startTime} attempt ${attempt.number} started (${attempt.trigger.toLowerCase()})`,
       ...(attempt.endTime
         ? [
-            `${attempt.endTime} attempt ${attempt.number} ${attempt.status === 'SUCCESS' ? 'succeeded' : 'failed'}` +
+            `${attempt.endTime} attempt ${attempt.number} ${ENDED[attempt.status] ?? 'ended'}` +
               (attempt.error ? `: ${attempt.error.code}: ${attempt.error.message}` : ''),
           ]
         : []),
     ];
-    return { instanceId, attempt: attemptNumber, stream, page: 1, pages: 1, lines };
+    const result: LogPage = { instanceId, attempt: attemptNumber, stream, page: 1, pages: 1, lines };
+    return q ? { ...result, search: searchLines([lines], q) } : result;
   }
   const stored = attempt.logStreams?.find((s) => s.stream === stream);
   const pages = stored?.chunks ?? 0;
@@ -287,7 +308,71 @@ export async function readAttemptLog(
     stored && page >= 1 && page <= pages
       ? await deps.store.getAttemptLogChunk(instanceId, attemptNumber, stream, page - 1)
       : [];
-  return { instanceId, attempt: attemptNumber, stream, page, pages, lines };
+  const result: LogPage = { instanceId, attempt: attemptNumber, stream, page, pages, lines };
+  if (!q) return result;
+  const chunks: string[][] = [];
+  for (let chunk = 0; chunk < pages; chunk++) {
+    chunks.push(
+      chunk === page - 1
+        ? lines
+        : await deps.store.getAttemptLogChunk(instanceId, attemptNumber, stream, chunk),
+    );
+  }
+  return { ...result, search: searchLines(chunks, q) };
+}
+
+/** Every line of the pages that contains `q` (any case), with where. */
+function searchLines(pages: string[][], q: string): NonNullable<LogPage['search']> {
+  const needle = q.toLowerCase();
+  const matches: LogMatch[] = [];
+  let total = 0;
+  pages.forEach((lines, chunk) => {
+    lines.forEach((text, i) => {
+      const positions = occurrences(text.toLowerCase(), needle);
+      if (positions.length === 0) return;
+      total++;
+      if (matches.length < MAX_LOG_MATCHES) matches.push({ page: chunk + 1, line: i + 1, positions });
+    });
+  });
+  return { q, total, matches, truncated: total > matches.length };
+}
+
+/** Where `needle` occurs in `text` (case already folded), without overlaps. */
+function occurrences(text: string, needle: string): [number, number][] {
+  const found: [number, number][] = [];
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+    found.push([at, at + needle.length]);
+  }
+  return found;
+}
+
+/** The largest log download (a Lambda response is at most 6 MB); a longer log is cut with a note. */
+export const MAX_LOG_DOWNLOAD_BYTES = 5 * 1024 * 1024;
+
+/** One stream of an attempt's log as text, every page. */
+export async function downloadAttemptLog(
+  deps: Pick<EngineDeps, 'store'>,
+  instanceId: string,
+  attemptNumber: number,
+  stream: LogStream,
+): Promise<{ text: string; truncated: boolean }> {
+  const first = await readAttemptLog(deps, instanceId, attemptNumber, stream, 1);
+  const parts: string[] = [...first.lines];
+  if (stream === 'engine') return { text: parts.length ? `${parts.join('\n')}\n` : '', truncated: false };
+  let bytes = Buffer.byteLength(parts.join('\n'));
+  for (let page = 2; page <= first.pages; page++) {
+    const lines = await deps.store.getAttemptLogChunk(instanceId, attemptNumber, stream, page - 1);
+    const size = Buffer.byteLength(lines.join('\n')) + 1;
+    if (bytes + size > MAX_LOG_DOWNLOAD_BYTES) {
+      parts.push(
+        `[rondo] log cut at ${MAX_LOG_DOWNLOAD_BYTES} bytes: read the rest page by page (from page ${page} of ${first.pages})`,
+      );
+      return { text: `${parts.join('\n')}\n`, truncated: true };
+    }
+    parts.push(...lines);
+    bytes += size;
+  }
+  return { text: parts.length ? `${parts.join('\n')}\n` : '', truncated: false };
 }
 
 export type RunFilters = {

@@ -520,6 +520,66 @@ describe('status rules, batch actions and records', () => {
     expect(load).toContain(',FAILED,PERIODIC,');
   });
 
+  it('searches an attempt log across its pages, with match positions, and downloads it whole', async () => {
+    const id = unique('oplogs');
+    await save({
+      id,
+      name: id,
+      tasks: [
+        {
+          id: 'talk',
+          type: 'shell',
+          config: {
+            command:
+              'for i in $(seq 1 1200); do echo "line $i"; done; echo "a Needle here and a needle there"; echo "line 999 again"',
+          },
+        },
+      ],
+    });
+    const runId = await fire(id);
+    expect(await finishedRun(runId)).toBe('SUCCESS');
+    type LogPage = {
+      pages: number;
+      lines: string[];
+      search?: { total: number; matches: { page: number; line: number; positions: [number, number][] }[] };
+    };
+    const base = `/v1/instances/${runId}.talk/attempts/1/logs`;
+    const { body: page3 } = await api<LogPage>('GET', `${base}?stream=stdout&page=3`);
+    expect(page3.pages).toBe(3);
+    expect(page3.lines).toEqual([
+      ...Array.from({ length: 200 }, (_, i) => `line ${i + 1001}`),
+      'a Needle here and a needle there',
+      'line 999 again',
+    ]);
+    const { body: found } = await api<LogPage>('GET', `${base}?q=NEEDLE`);
+    expect(found.search).toEqual({
+      q: 'NEEDLE',
+      total: 1,
+      truncated: false,
+      matches: [
+        {
+          page: 3,
+          line: 201,
+          positions: [
+            [2, 8],
+            [20, 26],
+          ],
+        },
+      ],
+    });
+    const { body: twice } = await api<LogPage>('GET', `${base}?q=line%20999`);
+    expect(twice.search?.matches.map((m) => [m.page, m.line])).toEqual([
+      [2, 499],
+      [3, 202],
+    ]);
+    const download = await fetch(`${runtime.apiUrl}${base}/download?stream=stdout`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toContain(`${runId}.talk-attempt-1-stdout.log`);
+    const text = await download.text();
+    expect(text.split('\n').filter(Boolean)).toHaveLength(1202);
+    expect((await api('GET', `/v1/instances/${runId}.talk/attempts/9/logs`)).status).toBe(404);
+  });
+
   it('lists an instance attempts', async () => {
     const id = unique('opattempts');
     await save({ id, name: id, tasks: [{ id: 'only', type: 'noop' }] });
