@@ -11,10 +11,12 @@ import { listOperations, recordOperation } from '#shared/engine/operation-record
 import { markSuccess, removeDependency, terminateInstance } from '#shared/engine/operations.ts';
 import {
   downloadAttemptLog,
+  eventConsumers,
   getInstance,
   getRun,
   getWorkflow,
   instancesCsv,
+  listEventInstances,
   listInstances,
   listIterations,
   listRuns,
@@ -33,6 +35,7 @@ import {
   backfillSchema,
   batchSchema,
   callbackReportSchema,
+  eventInstanceQuerySchema,
   instanceFilterSchema,
   instanceListQuerySchema,
   iterationQuerySchema,
@@ -62,6 +65,13 @@ export function createApiRouter(
     const query = instanceListQuerySchema.parse(queryOf(req.url));
     return json(200, await listInstances(deps, query));
   });
+  app.get('/event-instances', async ({ req }) => {
+    const query = eventInstanceQuerySchema.parse(queryOf(req.url));
+    return json(200, await listEventInstances(deps, query));
+  });
+  app.get('/event-instances/:id/consumers', async ({ params }) =>
+    json(200, await eventConsumers(deps, params.id ?? '')),
+  );
   app.get('/instances.csv', async ({ req }) => {
     const query = instanceFilterSchema.parse(queryOf(req.url));
     const { csv, rows, truncated } = await instancesCsv(deps, query);

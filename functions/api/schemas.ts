@@ -149,3 +149,18 @@ export const lineageQuerySchema = z.strictObject({
   direction: z.enum(['up', 'down', 'both']).default('both'),
   depth: z.coerce.number().int().min(1).max(MAX_LINEAGE_DEPTH).default(1),
 });
+
+export const eventInstanceQuerySchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  dataTimeFrom: isoTime.optional(),
+  dataTimeTo: isoTime.optional(),
+  receivedFrom: isoTime.optional(),
+  receivedTo: isoTime.optional(),
+  status: z
+    .string()
+    .transform((text) => text.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(['PENDING', 'CONSUMING', 'CONSUMED', 'EXPIRED', 'REJECTED'])))
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().optional(),
+});

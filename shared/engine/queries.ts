@@ -1,5 +1,6 @@
 // Read paths of the operations API.
 import { NotFoundError, ValidationError } from '../errors.ts';
+import type { EventInstance, EventInstanceStatus } from '../model/event-instance.ts';
 import { childRunId } from '../model/ids.ts';
 import { currentAttempt, type Instance, type InstanceStatus, type RunType } from '../model/instance.ts';
 import type { Run } from '../model/run.ts';
@@ -403,4 +404,77 @@ export async function listRuns(deps: Pick<EngineDeps, 'store'>, filters: RunFilt
     ...(filters.backfillId ? { backfillId: filters.backfillId } : {}),
     ...(filters.cursor ? { cursor: filters.cursor } : {}),
   });
+}
+
+export type EventInstanceFilters = {
+  name?: string;
+  dataTimeFrom?: string;
+  dataTimeTo?: string;
+  receivedFrom?: string;
+  receivedTo?: string;
+  status?: EventInstanceStatus[];
+  limit?: number;
+  cursor?: string;
+};
+
+/** Without a name or a received range, events received over the last DEFAULT_EVENT_DAYS days. */
+export const DEFAULT_EVENT_DAYS = 7;
+
+/**
+ * Event instances, newest first: of one name by data time (the by-name index), or of every
+ * name by received time (the by-day index); the other filters apply to what they read.
+ */
+export async function listEventInstances(
+  deps: Pick<EngineDeps, 'store' | 'clock'>,
+  filters: EventInstanceFilters,
+): Promise<Page<EventInstance>> {
+  const now = deps.clock.now().getTime();
+  const limit = Math.min(filters.limit ?? 50, MAX_PAGE_SIZE);
+  const receivedFrom = filters.receivedFrom ?? new Date(now - DEFAULT_EVENT_DAYS * 86_400_000).toISOString();
+  const receivedTo = filters.receivedTo ?? new Date(now + 60_000).toISOString();
+  const statuses = filters.status?.length ? new Set(filters.status) : undefined;
+  const matches = (e: EventInstance) =>
+    (!statuses || statuses.has(e.status)) &&
+    (!filters.dataTimeFrom || e.dataTime >= filters.dataTimeFrom) &&
+    (!filters.dataTimeTo || e.dataTime <= filters.dataTimeTo) &&
+    (!filters.receivedFrom || e.receivedAt >= filters.receivedFrom) &&
+    (!filters.receivedTo || e.receivedAt <= filters.receivedTo);
+  const items: EventInstance[] = [];
+  let cursor = filters.cursor;
+  let scanned = 0;
+  do {
+    const page = await deps.store.listEventInstances(
+      filters.name
+        ? {
+            name: filters.name,
+            dataTimeFrom: filters.dataTimeFrom ?? ALL_TIME.from,
+            dataTimeTo: filters.dataTimeTo ?? ALL_TIME.to,
+            limit: limit - items.length,
+            cursor,
+          }
+        : { receivedFrom, receivedTo, limit: limit - items.length, cursor },
+    );
+    scanned += page.items.length;
+    items.push(...page.items.filter(matches));
+    cursor = page.cursor;
+  } while (cursor && items.length < limit && scanned < MAX_SCANNED_PER_PAGE);
+  return { items, ...(cursor ? { cursor } : {}) };
+}
+
+/** The instances an event released. */
+export async function eventConsumers(deps: Pick<EngineDeps, 'store'>, eventId: string) {
+  const event = await deps.store.getEventInstance(eventId);
+  if (!event) throw new NotFoundError('event instance', eventId);
+  const consumers = await deps.store.getInstances(event.consumedBy ?? []);
+  return {
+    eventId,
+    status: event.status,
+    items: consumers.map((i) => ({
+      id: i.id,
+      workflowId: i.workflowId,
+      taskId: i.taskId,
+      dataTime: i.dataTime,
+      status: i.status,
+    })),
+  };
 }

@@ -15,4 +15,7 @@ export type EventInstance = {
   detail: Record<string, unknown>;
   /** Why a REJECTED event could not be used. */
   reason?: string;
+  /** The instances it released (CONSUMED). */
+  consumedBy?: string[];
+  statusAt?: string;
 };

@@ -27,6 +27,10 @@ export type InstanceQuery = {
   cursor?: string;
 };
 
+export type EventInstanceQuery =
+  | { name: string; dataTimeFrom: string; dataTimeTo: string; limit: number; cursor?: string }
+  | { name?: undefined; receivedFrom: string; receivedTo: string; limit: number; cursor?: string };
+
 export type RunQuery = {
   workflowId: string;
   type?: Run['type'];
@@ -234,6 +238,12 @@ export type Store = {
 
   /** Records a received event unless its id was recorded before; answers whether it was new. */
   putEventInstance(event: EventInstance): Promise<boolean>;
+  /**
+   * Event instances, newest first: of one name by data time (inclusive range), or of every
+   * name by the time they were received (inclusive range, a day key at a time).
+   */
+  listEventInstances(query: EventInstanceQuery): Promise<Page<EventInstance>>;
+  getEventInstance(id: string): Promise<EventInstance | undefined>;
   /** Ids of the events received with this name and data time. */
   listEventIds(name: string, dataTime: string): Promise<string[]>;
   /** Moves an event from one of `from` to `to` (CONSUMING, CONSUMED with its consumers, EXPIRED). */

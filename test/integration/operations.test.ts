@@ -580,6 +580,39 @@ describe('status rules, batch actions and records', () => {
     expect((await api('GET', `/v1/instances/${runId}.talk/attempts/9/logs`)).status).toBe(404);
   });
 
+  it('lists event instances by name or by received time, with the instances each released', async () => {
+    const id = unique('opevents');
+    const event = `${id}-ready`;
+    await save({ id, name: id, tasks: [{ id: 'waits', type: 'noop', event: { name: event } }] });
+    const runId = await fire(id);
+    const dataTime = '2026-04-01T10:00:00.000Z';
+    const { status } = await api('POST', '/v1/events', {
+      Source: 'acme.files',
+      DetailType: event,
+      Detail: JSON.stringify({ dataTime }),
+    });
+    expect(status).toBe(202);
+    await settled(`${runId}.waits`, 'SUCCESS');
+    type Events = { items: { id: string; name: string; status: string; dataTime: string }[] };
+    const consumed = await eventually(async () => {
+      const { body } = await api<Events>('GET', `/v1/event-instances?name=${event}`);
+      return body.items[0]?.status === 'CONSUMED' ? body.items : undefined;
+    }, 'the event to be consumed');
+    expect(consumed.map((e) => [e.name, e.dataTime])).toEqual([[event, dataTime]]);
+    const eventId = consumed[0]?.id ?? '';
+    const { body: all } = await api<Events>('GET', '/v1/event-instances?status=CONSUMED&limit=500');
+    expect(all.items.map((e) => e.id)).toContain(eventId);
+    const { body: pending } = await api<Events>('GET', `/v1/event-instances?name=${event}&status=PENDING`);
+    expect(pending.items).toEqual([]);
+    const { body: consumers } = await api<{ items: { id: string; status: string }[] }>(
+      'GET',
+      `/v1/event-instances/${eventId}/consumers`,
+    );
+    expect(consumers.items).toEqual([expect.objectContaining({ id: `${runId}.waits`, status: 'SUCCESS' })]);
+    expect((await api('GET', '/v1/event-instances/nope/consumers')).status).toBe(404);
+    expect((await api('GET', '/v1/event-instances?status=LOST')).status).toBe(400);
+  });
+
   it('lists an instance attempts', async () => {
     const id = unique('opattempts');
     await save({ id, name: id, tasks: [{ id: 'only', type: 'noop' }] });

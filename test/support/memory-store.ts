@@ -511,6 +511,28 @@ function createAtomicStore(): MemoryStore {
       return copy(logChunks.get(logKey(parsed.runId, instanceId, attempt, stream, chunk)) ?? []);
     },
 
+    async listEventInstances(query) {
+      const all = [...events.values()]
+        .filter((e) =>
+          query.name !== undefined
+            ? e.name === query.name && e.dataTime >= query.dataTimeFrom && e.dataTime <= query.dataTimeTo
+            : e.receivedAt >= query.receivedFrom && e.receivedAt <= query.receivedTo,
+        )
+        .sort((a, b) =>
+          query.name !== undefined
+            ? `${b.dataTime}#${b.id}`.localeCompare(`${a.dataTime}#${a.id}`)
+            : `${b.receivedAt}#${b.id}`.localeCompare(`${a.receivedAt}#${a.id}`),
+        );
+      const start = query.cursor ? Number(query.cursor) : 0;
+      const items = all.slice(start, start + query.limit).map(copy);
+      return start + query.limit < all.length ? { items, cursor: String(start + query.limit) } : { items };
+    },
+
+    async getEventInstance(id) {
+      const event = events.get(id);
+      return event && copy(event);
+    },
+
     async putEventInstance(event) {
       if (events.has(event.id)) return false;
       events.set(event.id, copy(event));

@@ -11,8 +11,13 @@ export function eventInstanceToItem(event: EventInstance): Record<string, unknow
     ...event,
     gsi2pk: `EVN#${event.name}`,
     gsi2sk: `${event.dataTime}#${event.id}`,
+    // By the day it was received, for the list of every event (one key a day: events are few).
+    gsi1pk: eventDayPartition(event.receivedAt.slice(0, 10)),
+    gsi1sk: `${event.receivedAt}#${event.id}`,
   };
 }
+
+export const eventDayPartition = (day: string): string => `EDAY#${day}`;
 
 /** Events by name and data time, in the table itself so that lookups are consistent. */
 export const eventByTimeKey = (name: string, dataTime: string, eventId: string): Key => ({

@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, InvalidTransitionError, ResourceGroupFullError } from '../../errors.ts';
 import type { Backfill } from '../../model/backfill.ts';
+import type { EventInstance } from '../../model/event-instance.ts';
 import { parseInstanceId } from '../../model/ids.ts';
 import { canTransition, type Instance, type InstanceStatus } from '../../model/instance.ts';
 import type { OperationRecord } from '../../model/operation.ts';
@@ -33,7 +34,13 @@ import type {
 import { mapWithConcurrency } from '../../util/concurrency.ts';
 import { decodeCursor, encodeCursor } from '../../util/cursor.ts';
 import { chunkLines } from '../../util/log-chunks.ts';
-import { eventByTimeKey, eventInstanceKey, eventInstanceToItem, eventWaiterKey } from './event-items.ts';
+import {
+  eventByTimeKey,
+  eventDayPartition,
+  eventInstanceKey,
+  eventInstanceToItem,
+  eventWaiterKey,
+} from './event-items.ts';
 import {
   DAY_SHARDS,
   dayPartition,
@@ -704,6 +711,75 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       }
     },
 
+    async listEventInstances(query) {
+      const byName = query.name !== undefined;
+      const index = byName ? INDEXES.instancesByWorkflow : INDEXES.instancesByDay;
+      // By name: one key. By day: the days of the range, newest first; the cursor keeps the day.
+      const days = byName
+        ? ['']
+        : daysDescending(query.receivedFrom.slice(0, 10), query.receivedTo.slice(0, 10));
+      const position = query.cursor
+        ? decodeCursor<{ day: string; key?: Record<string, unknown> }>(query.cursor)
+        : undefined;
+      const ids: string[] = [];
+      let next: { day: string; key?: Record<string, unknown> } | undefined;
+      for (let d = position ? Math.max(0, days.indexOf(position.day)) : 0; d < days.length; d++) {
+        const day = days[d] ?? '';
+        const startKey = position?.day === day ? position.key : undefined;
+        const [from, to] = byName
+          ? [query.dataTimeFrom, `${query.dataTimeTo}#\uffff`]
+          : [query.receivedFrom, `${query.receivedTo}#\uffff`];
+        const out = await client.send(
+          new QueryCommand({
+            TableName,
+            IndexName: index.name,
+            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#pk': index.pk, '#sk': index.sk },
+            ExpressionAttributeValues: {
+              ':pk': byName ? `EVN#${query.name}` : eventDayPartition(day),
+              ':from': from,
+              ':to': to,
+            },
+            ScanIndexForward: false,
+            Limit: query.limit - ids.length,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        ids.push(...(out.Items ?? []).map((row) => idOfIndexKey(row[index.sk])));
+        if (out.LastEvaluatedKey) {
+          next = { day, key: out.LastEvaluatedKey };
+          break;
+        }
+        if (ids.length >= query.limit) {
+          if (days[d + 1]) next = { day: days[d + 1] as string };
+          break;
+        }
+      }
+      const found = new Map<string, EventInstance>();
+      for (let i = 0; i < ids.length; i += BATCH_GET_LIMIT) {
+        let pending: Record<string, unknown>[] | undefined = ids
+          .slice(i, i + BATCH_GET_LIMIT)
+          .map(eventInstanceKey);
+        while (pending && pending.length > 0) {
+          const out: BatchGetCommandOutput = await client.send(
+            new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }),
+          );
+          for (const item of out.Responses?.[TableName] ?? []) {
+            const event = eventFromItem(item);
+            found.set(event.id, event);
+          }
+          pending = out.UnprocessedKeys?.[TableName]?.Keys;
+        }
+      }
+      const items = ids.flatMap((id) => (found.has(id) ? [found.get(id) as EventInstance] : []));
+      return next ? { items, cursor: encodeCursor(next) } : { items };
+    },
+
+    async getEventInstance(id) {
+      const item = await getItem(eventInstanceKey(id));
+      return item && eventFromItem(item);
+    },
+
     async listEventIds(name, dataTime) {
       return (await queryAll(eventByTimeKey(name, dataTime, '').pk)).map((item) => String(item.sk));
     },
@@ -1067,6 +1143,18 @@ function runCounterUpdate(
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
+}
+
+function eventFromItem(item: Record<string, unknown>): EventInstance {
+  const { pk: _pk, sk: _sk, kind: _kind, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...event } = item;
+  return event as EventInstance;
+}
+
+/** Days (yyyy-MM-dd) from `to` back to `from`, at most a year of them. */
+function daysDescending(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let day = to; day >= from && days.length < 366; day = previousDay(day)) days.push(day);
+  return days;
 }
 
 function previousDay(day: string): string {
