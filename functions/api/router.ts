@@ -30,6 +30,7 @@ import { saveWorkflow, setSchedule } from '#shared/engine/workflows.ts';
 import { ValidationError } from '#shared/errors.ts';
 import type { OperationTarget } from '#shared/model/operation.ts';
 import { callerOf } from './identity.ts';
+import { openApiDocument } from './openapi.ts';
 import { errorResponse, json } from './responses.ts';
 import {
   backfillSchema,
@@ -56,10 +57,12 @@ export function createApiRouter(
   options: { version: string; developmentIdentity?: string },
 ) {
   const app = new Router({ prefix: '/v1' });
+  const routes = recordRoutes(app);
   const actorOf = (event: APIGatewayProxyEventV2) =>
     callerOf(event) ?? options.developmentIdentity ?? 'unknown';
 
   app.get('/health', () => ({ status: 'ok', version: options.version }));
+  app.get('/openapi.json', () => json(200, openApiDocument(options.version)));
 
   app.get('/instances', async ({ req }) => {
     const query = instanceListQuerySchema.parse(queryOf(req.url));
@@ -315,5 +318,20 @@ export function createApiRouter(
 
   app.errorHandler(Error, async (error) => errorResponse(error));
   app.notFound(async (error) => errorResponse(error));
-  return app;
+  return Object.assign(app, { routes });
+}
+
+/** Records each route as it is registered (the OpenAPI test checks the document names them all). */
+function recordRoutes(app: Router): { method: string; path: string }[] {
+  const routes: { method: string; path: string }[] = [];
+  for (const method of ['get', 'post', 'put', 'delete'] as const) {
+    const register = app[method].bind(app) as (...args: unknown[]) => unknown;
+    Object.assign(app, {
+      [method]: (path: string, ...rest: unknown[]) => {
+        routes.push({ method, path: `/v1${path}` });
+        return register(path, ...rest);
+      },
+    });
+  }
+  return routes;
 }

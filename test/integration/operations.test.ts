@@ -613,6 +613,16 @@ describe('status rules, batch actions and records', () => {
     expect((await api('GET', '/v1/event-instances?status=LOST')).status).toBe(400);
   });
 
+  it('serves its OpenAPI document', async () => {
+    const { status, body } = await api<{ openapi: string; paths: Record<string, unknown> }>(
+      'GET',
+      '/v1/openapi.json',
+    );
+    expect(status).toBe(200);
+    expect(body.openapi).toBe('3.1.0');
+    expect(Object.keys(body.paths)).toContain('/v1/instances/{id}/rerun');
+  });
+
   it('lists an instance attempts', async () => {
     const id = unique('opattempts');
     await save({ id, name: id, tasks: [{ id: 'only', type: 'noop' }] });
