@@ -6,7 +6,7 @@ import { loadEngineConfig } from '#functions/commons/config.ts';
 import { createEngineDeps } from '#functions/commons/engine.ts';
 import { logger } from '#functions/commons/logger.ts';
 import pkg from '../../package.json' with { type: 'json' };
-import { createApiRouter } from './router.ts';
+import { createApiRouter, resolveRequest } from './router.ts';
 
 const config = loadEngineConfig(process.env);
 const router = createApiRouter(createEngineDeps(config), {
@@ -15,5 +15,5 @@ const router = createApiRouter(createEngineDeps(config), {
 });
 
 export const handler = middy((event: APIGatewayProxyEventV2, context: Context) =>
-  router.resolve(event, context),
+  resolveRequest(router, event, context),
 ).use(injectLambdaContext(logger));

@@ -1,5 +1,9 @@
 // Maps results and errors to HTTP responses: `{ "error": { code, message, details } }`.
-import { NotFoundError as RouteNotFoundError } from '@aws-lambda-powertools/event-handler/http';
+import {
+  MethodNotAllowedError,
+  ParameterValidationError,
+  NotFoundError as RouteNotFoundError,
+} from '@aws-lambda-powertools/event-handler/http';
 import { z } from 'zod';
 import { InvalidCallbackTokenError } from '#shared/engine/callbacks.ts';
 import { ActionNotAllowedError } from '#shared/engine/operations.ts';
@@ -32,6 +36,19 @@ export function errorResponse(error: unknown) {
   }
   if (error instanceof SyntaxError) {
     return json(400, { error: { code: 'INVALID_JSON', message: 'The body is not valid JSON', details: [] } });
+  }
+  if (error instanceof ParameterValidationError) {
+    // An empty or blank path segment (`/v1/runs/%20`).
+    return json(400, {
+      error: {
+        code: 'INVALID_PATH_PARAMETER',
+        message: error.message,
+        details: [{ path: 'path', message: error.message }],
+      },
+    });
+  }
+  if (error instanceof MethodNotAllowedError) {
+    return json(405, { error: { code: 'METHOD_NOT_ALLOWED', message: error.message, details: [] } });
   }
   if (error instanceof RouteNotFoundError) {
     return json(404, { error: { code: 'ROUTE_NOT_FOUND', message: error.message, details: [] } });

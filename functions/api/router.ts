@@ -1,6 +1,6 @@
 // The `/v1` routes: each parses its input, calls one core function, maps the result.
 import { Router } from '@aws-lambda-powertools/event-handler/http';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { backfillView, controlBackfill, createBackfill, getBackfill } from '#shared/engine/backfills.ts';
 import { completeCallback, heartbeatCallback } from '#shared/engine/callbacks.ts';
@@ -319,6 +319,17 @@ export function createApiRouter(
   app.errorHandler(Error, async (error) => errorResponse(error));
   app.notFound(async (error) => errorResponse(error));
   return Object.assign(app, { routes });
+}
+
+/**
+ * Resolves one API Gateway request. A GET or HEAD may arrive with a body (HTTP allows it,
+ * API Gateway passes it on), which the router's Web Request refuses: it is dropped here.
+ */
+export function resolveRequest(router: Router, event: APIGatewayProxyEventV2, context: Context) {
+  const method = event.requestContext?.http?.method?.toUpperCase();
+  const request =
+    (method === 'GET' || method === 'HEAD') && event.body ? { ...event, body: undefined } : event;
+  return router.resolve(request, context);
 }
 
 /** Records each route as it is registered (the OpenAPI test checks the document names them all). */

@@ -1,7 +1,8 @@
 // Writing and reading operation records: every mutating action is recorded with its
 // operator, time, target, parameters and result, a refused one too (with its error).
 import { randomUUID } from 'node:crypto';
-import { RondoError } from '../errors.ts';
+import { z } from 'zod';
+import { NotFoundError, RondoError, ValidationError } from '../errors.ts';
 import { parseInstanceId, workflowIdOfRun } from '../model/ids.ts';
 import type { OperationRecord, OperationTarget } from '../model/operation.ts';
 import type { Page } from '../ports/store.ts';
@@ -52,6 +53,10 @@ export async function recordOperation<T>(
   try {
     result = await action();
   } catch (error) {
+    // Bad input, or a target that does not exist: nothing was acted on, so nothing to record.
+    if (error instanceof NotFoundError || error instanceof ValidationError || error instanceof z.ZodError) {
+      throw error;
+    }
     const failure =
       error instanceof RondoError
         ? { code: error.code, message: error.message }

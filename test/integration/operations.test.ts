@@ -401,8 +401,8 @@ describe('status rules, batch actions and records', () => {
     const remove = await api<ErrorBody>('POST', `/v1/instances/${only}/dependencies/${runId}.x/remove`);
     expect(remove.status).toBe(404);
     const { body: records } = await api<{ items: Operation[] }>('GET', `/v1/instances/${only}/operations`);
+    // A refused action on an existing instance is recorded; an unknown target or bad input is not.
     expect(records.items.map((r) => [r.action, r.result.status, r.result.code])).toEqual([
-      ['remove-dependency', 'FAILED', 'NOT_FOUND'],
       ['terminate', 'FAILED', 'ACTION_NOT_ALLOWED'],
     ]);
   });
