@@ -27,6 +27,7 @@ import {
 import {
   backfillSchema,
   callbackReportSchema,
+  copyWorkflowSchema,
   eventInstanceQuerySchema,
   instanceFilterSchema,
   instanceListQuerySchema,
@@ -35,12 +36,14 @@ import {
   logDownloadQuerySchema,
   logQuerySchema,
   MAX_BATCH,
+  ownerSchema,
   pageQuerySchema,
   putEventSchema,
   rerunSchema,
   resourceGroupSchema,
   runListQuerySchema,
   runNowSchema,
+  workflowListQuerySchema,
 } from './schemas.ts';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
@@ -78,6 +81,57 @@ const batchBodySchema = z.strictObject({
 
 /** Every route of the router, documented. */
 export const ROUTES: Route[] = [
+  {
+    method: 'get',
+    path: '/v1/workflows',
+    summary: 'Workflows in a folder and below it',
+    tags: ['workflows'],
+    query: workflowListQuerySchema,
+    responses: { ...ok('a page', pageOf(storedWorkflowSchema, 'WorkflowPage')), ...errors },
+  },
+  {
+    method: 'post',
+    path: '/v1/workflows',
+    summary: 'Create a workflow (409 when it exists)',
+    tags: ['workflows'],
+    body: workflowDefinitionSchema,
+    responses: { ...ok('created', storedWorkflowSchema, '201'), ...errors },
+  },
+  {
+    method: 'delete',
+    path: '/v1/workflows/{id}',
+    summary: 'Delete a workflow (its versions and runs stay)',
+    tags: ['workflows'],
+    path_: { id },
+    responses: { ...ok('deleted', anyObjectSchema), ...errors },
+  },
+  {
+    method: 'get',
+    path: '/v1/workflows/{id}/versions',
+    summary: "A workflow's versions, newest first",
+    tags: ['workflows'],
+    path_: { id },
+    query: pageQuerySchema,
+    responses: { ...ok('a page', pageOf(storedWorkflowSchema, 'WorkflowVersionPage')), ...errors },
+  },
+  {
+    method: 'post',
+    path: '/v1/workflows/{id}/copy',
+    summary: 'Save a copy under a new id (a copied schedule starts paused)',
+    tags: ['workflows'],
+    path_: { id },
+    body: copyWorkflowSchema,
+    responses: { ...ok('the copy', storedWorkflowSchema, '201'), ...errors },
+  },
+  {
+    method: 'post',
+    path: '/v1/workflows/{id}/owner',
+    summary: 'Transfer the ownership',
+    tags: ['workflows'],
+    path_: { id },
+    body: ownerSchema,
+    responses: { ...ok('the workflow', storedWorkflowSchema), ...errors },
+  },
   {
     method: 'get',
     path: '/v1/health',

@@ -20,13 +20,22 @@ import {
   listInstances,
   listIterations,
   listRuns,
+  listWorkflows,
+  listWorkflowVersions,
   readAttemptLog,
 } from '#shared/engine/queries.ts';
 import { type RerunRequest, rerun } from '#shared/engine/reruns.ts';
 import { setResourceGroupLimit } from '#shared/engine/resource-groups.ts';
 import { createOneTimeRun } from '#shared/engine/runs.ts';
 import { rotateTriggerToken, triggerRun } from '#shared/engine/triggers.ts';
-import { saveWorkflow, setSchedule } from '#shared/engine/workflows.ts';
+import {
+  copyWorkflow,
+  createWorkflow,
+  deleteWorkflow,
+  saveWorkflow,
+  setSchedule,
+  transferOwner,
+} from '#shared/engine/workflows.ts';
 import { ValidationError } from '#shared/errors.ts';
 import type { OperationTarget } from '#shared/model/operation.ts';
 import { callerOf } from './identity.ts';
@@ -36,6 +45,7 @@ import {
   backfillSchema,
   batchSchema,
   callbackReportSchema,
+  copyWorkflowSchema,
   eventInstanceQuerySchema,
   instanceFilterSchema,
   instanceListQuerySchema,
@@ -43,6 +53,7 @@ import {
   lineageQuerySchema,
   logDownloadQuerySchema,
   logQuerySchema,
+  ownerSchema,
   pageQuerySchema,
   putEventSchema,
   queryOf,
@@ -50,6 +61,7 @@ import {
   resourceGroupSchema,
   runListQuerySchema,
   runNowSchema,
+  workflowListQuerySchema,
 } from './schemas.ts';
 
 export function createApiRouter(
@@ -224,23 +236,73 @@ export function createApiRouter(
     const cursor = new URL(req.url).searchParams.get('instancesCursor') ?? undefined;
     return json(200, await getRun(deps, params.id ?? '', cursor));
   });
+  app.get('/workflows', async ({ req }) => {
+    const query = workflowListQuerySchema.parse(queryOf(req.url));
+    return json(200, await listWorkflows(deps, query));
+  });
+  app.post('/workflows', async ({ req, event }) => {
+    const body = await bodyOf(req);
+    const id = String((body as { id?: unknown } | null)?.id ?? '');
+    const actor = actorOf(event as APIGatewayProxyEventV2);
+    const result = await record(event, 'create-workflow', { kind: 'workflow', id }, {}, () =>
+      createWorkflow(deps, body, actor),
+    );
+    return json(201, { ...result.workflow, changed: result.changed });
+  });
   app.get('/workflows/:id', async ({ params }) => json(200, await getWorkflow(deps, params.id ?? '')));
+  app.delete('/workflows/:id', async ({ params, event }) => {
+    const id = params.id ?? '';
+    return json(
+      200,
+      await record(event, 'delete-workflow', { kind: 'workflow', id }, {}, () => deleteWorkflow(deps, id)),
+    );
+  });
+  app.get('/workflows/:id/versions', async ({ req, params }) => {
+    const query = pageQuerySchema.parse(queryOf(req.url));
+    return json(200, await listWorkflowVersions(deps, params.id ?? '', query));
+  });
+  app.post('/workflows/:id/copy', async ({ req, params, event }) => {
+    const id = params.id ?? '';
+    const body = copyWorkflowSchema.parse(await bodyOf(req));
+    const actor = actorOf(event as APIGatewayProxyEventV2);
+    const result = await record(event, 'copy-workflow', { kind: 'workflow', id }, body, () =>
+      copyWorkflow(deps, id, body, actor),
+    );
+    return json(201, { ...result.workflow, changed: result.changed });
+  });
+  app.post('/workflows/:id/owner', async ({ req, params, event }) => {
+    const id = params.id ?? '';
+    const { owner } = ownerSchema.parse(await bodyOf(req));
+    return json(
+      200,
+      await record(event, 'transfer-owner', { kind: 'workflow', id }, { owner }, () =>
+        transferOwner(deps, id, owner),
+      ),
+    );
+  });
 
-  app.post('/workflows/:id/runs', async ({ req, params }) => {
+  app.post('/workflows/:id/runs', async ({ req, params, event }) => {
     const body = runNowSchema.parse(JSON.parse((await req.text()) || '{}'));
-    const { run } = await createOneTimeRun(deps, {
-      workflowId: params.id ?? '',
-      plannedTime: deps.clock.now().toISOString(),
-      ...(body.dataTime ? { dataTime: new Date(body.dataTime).toISOString() } : {}),
-      ...(body.parameters ? { parameters: body.parameters } : {}),
-    });
+    const workflowId = params.id ?? '';
+    const { run } = await record(event, 'run-now', { kind: 'workflow', id: workflowId }, body, () =>
+      createOneTimeRun(deps, {
+        workflowId,
+        plannedTime: deps.clock.now().toISOString(),
+        ...(body.dataTime ? { dataTime: new Date(body.dataTime).toISOString() } : {}),
+        ...(body.parameters ? { parameters: body.parameters } : {}),
+      }),
+    );
     return json(201, run);
   });
 
   app.post('/workflows/:id/backfills', async ({ req, params, event }) => {
     const body = backfillSchema.parse(JSON.parse((await req.text()) || 'null'));
     const actor = actorOf(event as APIGatewayProxyEventV2);
-    return json(201, backfillView(await createBackfill(deps, params.id ?? '', body, actor)));
+    const workflowId = params.id ?? '';
+    const backfill = await record(event, 'create-backfill', { kind: 'workflow', id: workflowId }, body, () =>
+      createBackfill(deps, workflowId, body, actor),
+    );
+    return json(201, backfillView(backfill));
   });
   app.get('/backfills/:id', async ({ params }) =>
     json(200, backfillView(await getBackfill(deps, params.id ?? ''))),
@@ -253,13 +315,19 @@ export function createApiRouter(
   app.put('/workflows/:id/schedule', async ({ req, params, event }) => {
     const schedule: unknown = JSON.parse((await req.text()) || 'null');
     const actor = actorOf(event as APIGatewayProxyEventV2);
-    const result = await setSchedule(deps, params.id ?? '', schedule, actor);
+    const id = params.id ?? '';
+    const result = await record(event, 'set-schedule', { kind: 'workflow', id }, { schedule }, () =>
+      setSchedule(deps, id, schedule, actor),
+    );
     return json(200, { ...result.workflow, changed: result.changed });
   });
 
   app.delete('/workflows/:id/schedule', async ({ params, event }) => {
     const actor = actorOf(event as APIGatewayProxyEventV2);
-    const result = await setSchedule(deps, params.id ?? '', undefined, actor);
+    const id = params.id ?? '';
+    const result = await record(event, 'remove-schedule', { kind: 'workflow', id }, {}, () =>
+      setSchedule(deps, id, undefined, actor),
+    );
     return json(200, { ...result.workflow, changed: result.changed });
   });
 
@@ -287,7 +355,9 @@ export function createApiRouter(
       ]);
     }
     const actor = actorOf(event as APIGatewayProxyEventV2);
-    const result = await saveWorkflow(deps, body, actor);
+    const result = await record(event, 'save-workflow', { kind: 'workflow', id: String(id) }, {}, () =>
+      saveWorkflow(deps, body, actor),
+    );
     return json(result.created ? 201 : 200, { ...result.workflow, changed: result.changed });
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_LINEAGE_DEPTH } from '#shared/engine/lineage.ts';
 import { DOWNSTREAM_RANGES, RERUN_SCOPES } from '#shared/engine/reruns.ts';
+import { WORKFLOW_ID_PATTERN } from '#shared/model/ids.ts';
 import { INSTANCE_STATUSES, RUN_TYPES } from '#shared/model/instance.ts';
 import { CYCLE_TYPES, TASK_TYPES } from '#shared/model/workflow.ts';
 
@@ -164,3 +165,23 @@ export const eventInstanceQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().optional(),
 });
+
+export const workflowListQuerySchema = z.strictObject({
+  folder: z
+    .string()
+    .regex(/^\/.*$/, 'an absolute folder path such as /finance')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().optional(),
+});
+
+export const copyWorkflowSchema = z.strictObject({
+  id: z.string().regex(WORKFLOW_ID_PATTERN, 'lower-case letters, digits, - and _ only, at most 64'),
+  name: z.string().min(1).max(200).optional(),
+  folder: z
+    .string()
+    .regex(/^\/([^/]+(\/[^/]+)*)?$/, 'an absolute folder path such as /finance/reports')
+    .optional(),
+});
+
+export const ownerSchema = z.strictObject({ owner: z.string().min(1).max(256) });

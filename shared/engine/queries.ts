@@ -478,3 +478,30 @@ export async function eventConsumers(deps: Pick<EngineDeps, 'store'>, eventId: s
     })),
   };
 }
+
+/** Workflows in a folder and below (all with `/`), a page at a time. */
+export function listWorkflows(
+  deps: Pick<EngineDeps, 'store'>,
+  filters: { folder?: string; limit?: number; cursor?: string },
+): Promise<Page<StoredWorkflow>> {
+  return deps.store.listWorkflows(
+    filters.folder ?? '/',
+    Math.min(filters.limit ?? 50, MAX_PAGE_SIZE),
+    filters.cursor,
+  );
+}
+
+/** A workflow's versions, newest first. */
+export async function listWorkflowVersions(
+  deps: Pick<EngineDeps, 'store'>,
+  id: string,
+  page: { limit?: number; cursor?: string },
+): Promise<Page<StoredWorkflow>> {
+  const versions = await deps.store.listWorkflowVersions(
+    id,
+    Math.min(page.limit ?? 50, MAX_PAGE_SIZE),
+    page.cursor,
+  );
+  if (versions.items.length === 0 && !page.cursor) throw new NotFoundError('workflow', id);
+  return versions;
+}

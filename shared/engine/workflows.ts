@@ -1,7 +1,7 @@
 // Saving a workflow: validate, store a new immutable version (none when nothing changed),
 // and keep its schedule in step with its scheduling setting.
 import { isDeepStrictEqual } from 'node:util';
-import { type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from '../errors.ts';
 import { ExpressionSyntaxError, parseExpression, referencedRoots } from '../expressions/expression.ts';
 import {
   conditionConfigSchema,
@@ -31,14 +31,16 @@ export async function saveWorkflow(
   const definition = parseWorkflowDefinition(input);
   validateSchedule(definition);
   validateReferences(definition);
-  const existing = await deps.store.getWorkflow(definition.id);
+  // A deleted workflow saved again is created again: a new version after its last one.
+  const latest = await deps.store.getWorkflow(definition.id, { includeDeleted: true });
+  const existing = latest?.deletedAt ? undefined : latest;
   if (existing && isDeepStrictEqual(existing.definition, definition)) {
     return { workflow: existing, created: false, changed: false };
   }
   const workflow = await deps.store.putWorkflowVersion(definition, {
     owner: existing?.owner ?? actor,
     at: deps.clock.now().toISOString(),
-    expectedVersion: existing?.version ?? 0,
+    expectedVersion: latest?.version ?? 0,
   });
   // Runs of the workflows it depends on look these marks up, so their instances know they have dependents.
   for (const task of definition.tasks) {
@@ -207,4 +209,59 @@ export async function setSchedule(
   if (!existing) throw new NotFoundError('workflow', workflowId);
   const { schedule: _previous, ...rest } = existing.definition;
   return saveWorkflow(deps, schedule === undefined ? rest : { ...rest, schedule }, actor);
+}
+
+/** Creates a workflow that does not exist yet (`POST /v1/workflows`); 409 when it does. */
+export async function createWorkflow(
+  deps: Pick<EngineDeps, 'store' | 'clock' | 'scheduler'>,
+  input: unknown,
+  actor: string,
+): Promise<SaveResult> {
+  const id = (input as { id?: unknown } | null)?.id;
+  if (typeof id === 'string' && (await deps.store.getWorkflow(id))) {
+    throw new ConflictError(`workflow '${id}' exists: update it with PUT /v1/workflows/${id}`);
+  }
+  return saveWorkflow(deps, input, actor);
+}
+
+/** Deletes a workflow: its schedule goes, it is listed no more; its versions and runs stay. */
+export async function deleteWorkflow(deps: Pick<EngineDeps, 'store' | 'clock' | 'scheduler'>, id: string) {
+  const existing = await deps.store.getWorkflow(id);
+  if (!existing) throw new NotFoundError('workflow', id);
+  if (existing.definition.schedule) await deps.scheduler.remove(id);
+  await deps.store.deleteWorkflow(id, existing.version, deps.clock.now().toISOString());
+  return { id, deleted: true, version: existing.version };
+}
+
+/**
+ * Saves a copy under a new id ("save as"): same tasks and edges, a new name and folder if
+ * given; a copied schedule starts PAUSED, so a copy never fires next to its original by surprise.
+ */
+export async function copyWorkflow(
+  deps: Pick<EngineDeps, 'store' | 'clock' | 'scheduler'>,
+  sourceId: string,
+  target: { id: string; name?: string; folder?: string },
+  actor: string,
+): Promise<SaveResult> {
+  const source = await deps.store.getWorkflow(sourceId);
+  if (!source) throw new NotFoundError('workflow', sourceId);
+  const { schedule, ...rest } = source.definition;
+  return createWorkflow(
+    deps,
+    {
+      ...rest,
+      id: target.id,
+      name: target.name ?? `${rest.name} (copy)`,
+      folder: target.folder ?? rest.folder,
+      ...(schedule ? { schedule: { ...schedule, status: 'PAUSED' } } : {}),
+    },
+    actor,
+  );
+}
+
+/** Gives a workflow to another owner. */
+export async function transferOwner(deps: Pick<EngineDeps, 'store' | 'clock'>, id: string, owner: string) {
+  const existing = await deps.store.getWorkflow(id);
+  if (!existing) throw new NotFoundError('workflow', id);
+  return deps.store.setWorkflowOwner(id, owner, existing.version, deps.clock.now().toISOString());
 }

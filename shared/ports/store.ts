@@ -14,6 +14,8 @@ export type StoredWorkflow = {
   owner: string;
   createdAt: string;
   updatedAt: string;
+  /** Set on the latest version's record of a deleted workflow. */
+  deletedAt?: string;
 };
 
 export type Page<T> = { items: T[]; cursor?: string };
@@ -93,7 +95,16 @@ export type Store = {
     definition: WorkflowDefinition,
     meta: { owner: string; at: string; expectedVersion: number },
   ): Promise<StoredWorkflow>;
-  getWorkflow(id: string): Promise<StoredWorkflow | undefined>;
+  /** The latest version; a deleted workflow is absent unless `includeDeleted`. */
+  getWorkflow(id: string, options?: { includeDeleted?: boolean }): Promise<StoredWorkflow | undefined>;
+  /** Workflows in a folder and below it (all with `/`), in folder then id order. */
+  listWorkflows(folder: string, limit: number, cursor?: string): Promise<Page<StoredWorkflow>>;
+  /** A workflow's versions, newest first. */
+  listWorkflowVersions(id: string, limit: number, cursor?: string): Promise<Page<StoredWorkflow>>;
+  /** Marks the workflow deleted (its versions and runs stay); refuses a stale `expectedVersion`. */
+  deleteWorkflow(id: string, expectedVersion: number, at: string): Promise<void>;
+  /** Gives the workflow to another owner; refuses a stale `expectedVersion`. */
+  setWorkflowOwner(id: string, owner: string, expectedVersion: number, at: string): Promise<StoredWorkflow>;
   getWorkflowVersion(id: string, version: number): Promise<StoredWorkflow | undefined>;
 
   /** Creates the run unless it exists; answers whether this call created it. */

@@ -635,3 +635,82 @@ describe('status rules, batch actions and records', () => {
     expect(body.items.map((a) => [a.number, a.status])).toEqual([[1, 'SUCCESS']]);
   });
 });
+describe('workflows', () => {
+  it('creates, lists by folder, versions, copies, transfers, deletes and re-creates a workflow, with records', async () => {
+    const id = unique('opwf');
+    const folder = `/${unique('proj')}`;
+    const definition = {
+      id,
+      name: 'Sales',
+      folder: `${folder}/daily`,
+      schedule: { cycle: 'DAY', expression: 'cron(0 2 * * ? *)' },
+      tasks: [{ id: 'only', type: 'noop' }],
+    };
+    expect((await api('POST', '/v1/workflows', definition)).status).toBe(201);
+    const again = await api<ErrorBody>('POST', '/v1/workflows', definition);
+    expect(again.status).toBe(409);
+    expect((await api('PUT', `/v1/workflows/${id}`, { ...definition, name: 'Sales v2' })).status).toBe(200);
+
+    type Stored = {
+      definition: { id: string; name: string; folder: string; schedule?: { status: string } };
+      version: number;
+      owner: string;
+    };
+    const { body: inFolder } = await api<{ items: Stored[] }>('GET', `/v1/workflows?folder=${folder}`);
+    expect(inFolder.items.map((w) => w.definition.id)).toEqual([id]);
+    expect(
+      (await api<{ items: Stored[] }>('GET', `/v1/workflows?folder=${folder}/other`)).body.items,
+    ).toEqual([]);
+    const { body: versions } = await api<{ items: Stored[] }>('GET', `/v1/workflows/${id}/versions`);
+    expect(versions.items.map((v) => [v.version, v.definition.name])).toEqual([
+      [2, 'Sales v2'],
+      [1, 'Sales'],
+    ]);
+
+    const copyId = `${id}-copy`;
+    const copy = await api<Stored>('POST', `/v1/workflows/${id}/copy`, {
+      id: copyId,
+      folder: `${folder}/copies`,
+    });
+    expect(copy.status, JSON.stringify(copy.body)).toBe(201);
+    expect(copy.body.definition).toMatchObject({
+      id: copyId,
+      name: 'Sales v2 (copy)',
+      folder: `${folder}/copies`,
+      schedule: { status: 'PAUSED' },
+    });
+    expect((await api('POST', `/v1/workflows/${id}/copy`, { id: copyId })).status).toBe(409);
+    expect((await api('POST', `/v1/workflows/${id}/copy`, { id: 'Not An Id' })).status).toBe(400);
+
+    const transferred = await api<Stored>('POST', `/v1/workflows/${id}/owner`, { owner: 'bob@example.com' });
+    expect(transferred.body.owner).toBe('bob@example.com');
+
+    const deleted = await api('DELETE', `/v1/workflows/${id}`);
+    expect(deleted.status).toBe(200);
+    expect((await api('GET', `/v1/workflows/${id}`)).status).toBe(404);
+    expect((await api('DELETE', `/v1/workflows/${id}`)).status).toBe(404);
+    const { body: afterDelete } = await api<{ items: Stored[] }>('GET', `/v1/workflows?folder=${folder}`);
+    expect(afterDelete.items.map((w) => w.definition.id)).toEqual([copyId]);
+    // Its schedule went with it.
+    const schedules = runtime.scheduler.list().map((s) => s.Name);
+    expect(schedules.some((name) => name.includes(id) && !name.includes('copy'))).toBe(false);
+
+    // Saved again: created again, numbered after its last version.
+    const recreated = await api<Stored>('PUT', `/v1/workflows/${id}`, definition);
+    expect(recreated.status).toBe(201);
+    expect(recreated.body.version).toBe(3);
+    expect(recreated.body.owner).toBe(OPERATOR);
+
+    const { body: records } = await api<{ items: Operation[] }>('GET', `/v1/workflows/${id}/operations`);
+    expect(records.items.map((r) => [r.action, r.result.status])).toEqual([
+      ['save-workflow', 'SUCCESS'],
+      ['delete-workflow', 'SUCCESS'],
+      ['transfer-owner', 'SUCCESS'],
+      ['copy-workflow', 'FAILED'],
+      ['copy-workflow', 'SUCCESS'],
+      ['save-workflow', 'SUCCESS'],
+      ['create-workflow', 'FAILED'],
+      ['create-workflow', 'SUCCESS'],
+    ]);
+  });
+});

@@ -174,9 +174,45 @@ function createAtomicStore(): MemoryStore {
       return copy(stored);
     },
 
-    async getWorkflow(id) {
+    async getWorkflow(id, options = {}) {
       const stored = workflows.get(id);
+      if (stored?.deletedAt && !options.includeDeleted) return undefined;
       return stored && copy(stored);
+    },
+
+    async listWorkflows(folder, limit, cursor) {
+      const prefix = folder === '/' ? '/' : `${folder.replace(/\/+$/, '')}/`;
+      const key = (w: StoredWorkflow) =>
+        `${w.definition.folder === '/' ? '' : w.definition.folder}/#${w.definition.id}`;
+      const all = [...workflows.values()]
+        .filter((w) => !w.deletedAt && key(w).startsWith(prefix))
+        .sort((a, b) => key(a).localeCompare(key(b)));
+      const start = cursor ? Number(cursor) : 0;
+      const items = all.slice(start, start + limit).map(copy);
+      return start + limit < all.length ? { items, cursor: String(start + limit) } : { items };
+    },
+
+    async listWorkflowVersions(id, limit, cursor) {
+      const all = [...(workflowVersions.get(id)?.values() ?? [])].sort((a, b) => b.version - a.version);
+      const start = cursor ? Number(cursor) : 0;
+      const items = all.slice(start, start + limit).map(copy);
+      return start + limit < all.length ? { items, cursor: String(start + limit) } : { items };
+    },
+
+    async deleteWorkflow(id, expectedVersion, at) {
+      const stored = workflows.get(id);
+      if (stored?.version !== expectedVersion || stored.deletedAt)
+        throw new ConflictError(`workflow '${id}' changed`);
+      stored.deletedAt = at;
+    },
+
+    async setWorkflowOwner(id, owner, expectedVersion, at) {
+      const stored = workflows.get(id);
+      if (stored?.version !== expectedVersion || stored.deletedAt)
+        throw new ConflictError(`workflow '${id}' changed`);
+      stored.owner = owner;
+      stored.updatedAt = at;
+      return copy(stored);
     },
 
     async getWorkflowVersion(id, version) {

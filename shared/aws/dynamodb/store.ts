@@ -68,7 +68,14 @@ import {
 } from './misc-items.ts';
 import { runFromItem, runKey, runToItem, workflowRunsPartition } from './run-items.ts';
 import { INDEXES, idOfIndexKey } from './table.ts';
-import { workflowFromItem, workflowHeadKey, workflowVersionKey } from './workflow-items.ts';
+import {
+  WORKFLOW_LIST_PARTITION,
+  workflowFromItem,
+  workflowHeadKey,
+  workflowListPrefix,
+  workflowListSortKey,
+  workflowVersionKey,
+} from './workflow-items.ts';
 
 const WRITE_CONCURRENCY = 16;
 const BATCH_GET_LIMIT = 100;
@@ -161,7 +168,13 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
               {
                 Put: {
                   TableName,
-                  Item: { ...workflowHeadKey(definition.id), kind: 'workflow', ...stored },
+                  Item: {
+                    ...workflowHeadKey(definition.id),
+                    kind: 'workflow',
+                    ...stored,
+                    [INDEXES.instancesByDay.pk]: WORKFLOW_LIST_PARTITION,
+                    [INDEXES.instancesByDay.sk]: workflowListSortKey(definition.folder, definition.id),
+                  },
                   ConditionExpression:
                     meta.expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
                   ...(meta.expectedVersion === 0
@@ -183,9 +196,94 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       return stored;
     },
 
-    async getWorkflow(id) {
+    async getWorkflow(id, options = {}) {
       const item = await getItem(workflowHeadKey(id));
-      return item && workflowFromItem(item);
+      const workflow = item && workflowFromItem(item);
+      return workflow?.deletedAt && !options.includeDeleted ? undefined : workflow;
+    },
+
+    async listWorkflows(folder, limit, cursor) {
+      const index = INDEXES.instancesByDay;
+      const out = await client.send(
+        new QueryCommand({
+          TableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': index.pk, '#sk': index.sk },
+          ExpressionAttributeValues: {
+            ':pk': WORKFLOW_LIST_PARTITION,
+            ':prefix': workflowListPrefix(folder),
+          },
+          Limit: limit,
+          ExclusiveStartKey: cursor ? decodeCursor<Record<string, unknown>>(cursor) : undefined,
+        }),
+      );
+      const ids = (out.Items ?? []).map((row) => {
+        const key = String(row[index.sk]);
+        return key.slice(key.lastIndexOf('/#') + 2);
+      });
+      const heads = await Promise.all(ids.map((id) => getItem(workflowHeadKey(id))));
+      const items = heads.flatMap((item) => (item ? [workflowFromItem(item)] : []));
+      return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
+    },
+
+    async listWorkflowVersions(id, limit, cursor) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :versions)',
+          ExpressionAttributeValues: { ':pk': workflowHeadKey(id).pk, ':versions': 'V#' },
+          ScanIndexForward: false,
+          Limit: limit,
+          ExclusiveStartKey: cursor ? decodeCursor<Record<string, unknown>>(cursor) : undefined,
+        }),
+      );
+      const items = (out.Items ?? []).map(workflowFromItem);
+      return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
+    },
+
+    async deleteWorkflow(id, expectedVersion, at) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: workflowHeadKey(id),
+            // Out of the list; the versions and the runs stay.
+            UpdateExpression: 'SET deletedAt = :at REMOVE #lpk, #lsk',
+            ConditionExpression: 'version = :expected AND attribute_not_exists(deletedAt)',
+            ExpressionAttributeNames: {
+              '#lpk': INDEXES.instancesByDay.pk,
+              '#lsk': INDEXES.instancesByDay.sk,
+            },
+            ExpressionAttributeValues: { ':at': at, ':expected': expectedVersion },
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error))
+          throw new ConflictError(`workflow '${id}' changed since version ${expectedVersion}`);
+        throw error;
+      }
+    },
+
+    async setWorkflowOwner(id, owner, expectedVersion, at) {
+      try {
+        const out = await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: workflowHeadKey(id),
+            UpdateExpression: 'SET #owner = :owner, updatedAt = :at',
+            ConditionExpression: 'version = :expected AND attribute_not_exists(deletedAt)',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': owner, ':at': at, ':expected': expectedVersion },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return workflowFromItem(out.Attributes ?? {});
+      } catch (error) {
+        if (isConditionFailure(error))
+          throw new ConflictError(`workflow '${id}' changed since version ${expectedVersion}`);
+        throw error;
+      }
     },
 
     async getWorkflowVersion(id, version) {

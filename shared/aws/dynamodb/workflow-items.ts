@@ -9,6 +9,16 @@ export const workflowVersionKey = (id: string, version: number): Key => ({
 });
 
 export function workflowFromItem(item: Record<string, unknown>): StoredWorkflow {
-  const { definition, version, owner, createdAt, updatedAt } = item as StoredWorkflow;
-  return { definition, version, owner, createdAt, updatedAt };
+  const { definition, version, owner, createdAt, updatedAt, deletedAt } = item as StoredWorkflow;
+  return { definition, version, owner, createdAt, updatedAt, ...(deletedAt ? { deletedAt } : {}) };
 }
+
+/**
+ * The list of workflows: one key (workflows change rarely), sorted by folder then id, so a
+ * folder and everything below it is one `begins_with` query.
+ */
+export const WORKFLOW_LIST_PARTITION = 'WFL';
+export const workflowListSortKey = (folder: string, id: string): string =>
+  `${folder === '/' ? '' : folder}/#${id}`;
+export const workflowListPrefix = (folder: string): string =>
+  `${folder === '/' ? '' : folder.replace(/\/+$/, '')}/`;
