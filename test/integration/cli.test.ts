@@ -11,8 +11,16 @@ async function rondo(...argv: string[]) {
   let out = '';
   let err = '';
   const code = await main(argv, {
-    out: { write: (text) => void (out += text) },
-    err: { write: (text) => void (err += text) },
+    out: {
+      write: (text) => {
+        out += text;
+      },
+    },
+    err: {
+      write: (text) => {
+        err += text;
+      },
+    },
     env: { RONDO_API_URL: runtime().apiUrl },
   });
   return { code, out, err };
@@ -112,8 +120,16 @@ describe('rondo CLI', () => {
     expect(missing.err).toContain('404 NOT_FOUND');
     let out = '';
     const code = await main(['instances', 'list'], {
-      out: { write: (t) => void (out += t) },
-      err: { write: (t) => void (out += t) },
+      out: {
+        write: (t) => {
+          out += t;
+        },
+      },
+      err: {
+        write: (t) => {
+          out += t;
+        },
+      },
       env: { RONDO_API_URL: 'http://127.0.0.1:9' },
     });
     expect(code).toBe(EXIT.unreachable);
