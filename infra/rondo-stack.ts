@@ -94,6 +94,8 @@ export type RondoStackProps = StackProps & {
   logLevel?: string;
   /** `lambda` tasks may invoke only functions whose name starts with this. */
   taskFunctionPrefix?: string;
+  /** Identities that may do everything through the API (IAM user names, `role/session`). */
+  admins?: string[];
 };
 
 export class RondoStack extends Stack {
@@ -220,6 +222,7 @@ export class RondoStack extends Stack {
       ),
       POWERTOOLS_SERVICE_NAME: RESOURCE_PREFIX,
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? DEFAULT_LOG_LEVEL,
+      ...(props.admins?.length ? { [OPTIONAL_ENV.admins]: props.admins.join(',') } : {}),
       ...engineEnvironment({
         tableName: this.table.tableName,
         queueUrls: {

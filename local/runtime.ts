@@ -49,6 +49,8 @@ export type RuntimeOptions = {
   /** Where state is kept between restarts; undefined keeps everything in memory. */
   dataDir?: string;
   developmentIdentity?: string;
+  /** Identities that may do everything (default: the development identity). */
+  admins?: string[];
   /** Folder of example workflows (JSON) to load at start; undefined loads none. */
   workflowsDir?: string;
   /** Folders of local Lambda functions for `lambda` tasks (one module per function). */
@@ -187,6 +189,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         eventBusName: EVENT_BUS,
       }),
       ...(options.developmentIdentity ? { [ENV.developmentIdentity]: options.developmentIdentity } : {}),
+      // The development identity is an admin here unless told otherwise (`admins`).
+      [OPTIONAL_ENV.admins]: (options.admins ?? [options.developmentIdentity ?? 'admin']).join(','),
       ...(options.graceSeconds === undefined
         ? {}
         : { [OPTIONAL_ENV.graceSeconds]: String(options.graceSeconds) }),

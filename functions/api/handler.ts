@@ -12,6 +12,7 @@ const config = loadEngineConfig(process.env);
 const router = createApiRouter(createEngineDeps(config), {
   version: pkg.version,
   developmentIdentity: config.developmentIdentity,
+  admins: config.admins,
 });
 
 export const handler = middy((event: APIGatewayProxyEventV2, context: Context) =>

@@ -29,6 +29,9 @@ import {
   callbackReportSchema,
   copyWorkflowSchema,
   eventInstanceQuerySchema,
+  folderCreateSchema,
+  folderListQuerySchema,
+  folderPermissionsSchema,
   instanceFilterSchema,
   instanceListQuerySchema,
   iterationQuerySchema,
@@ -44,6 +47,7 @@ import {
   runListQuerySchema,
   runNowSchema,
   workflowListQuerySchema,
+  workflowPermissionsSchema,
 } from './schemas.ts';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
@@ -57,6 +61,7 @@ const ok = (description: string, schema: z.ZodType, status = '200') => ({
 });
 const errors = {
   '400': { description: 'bad input: a code and the path of each fault', ...json(errorResponseSchema) },
+  '403': { description: 'the caller may see it but not do this', ...json(errorResponseSchema) },
   '404': { description: 'not found', ...json(errorResponseSchema) },
   '409': { description: 'not allowed in the current state', ...json(errorResponseSchema) },
 };
@@ -81,6 +86,39 @@ const batchBodySchema = z.strictObject({
 
 /** Every route of the router, documented. */
 export const ROUTES: Route[] = [
+  {
+    method: 'put',
+    path: '/v1/workflows/{id}/permissions',
+    summary: 'Set who may edit, run and operate it (collaborators) and view and run it (users)',
+    tags: ['permissions'],
+    path_: { id },
+    body: workflowPermissionsSchema,
+    responses: { ...ok('the workflow', storedWorkflowSchema), ...errors },
+  },
+  {
+    method: 'get',
+    path: '/v1/folders',
+    summary: 'Folders with permissions below a parent',
+    tags: ['permissions'],
+    query: folderListQuerySchema,
+    responses: { ...ok('a page', anyObjectSchema), ...errors },
+  },
+  {
+    method: 'post',
+    path: '/v1/folders',
+    summary: 'Create a folder (the caller owns it)',
+    tags: ['permissions'],
+    body: folderCreateSchema,
+    responses: { ...ok('the folder', anyObjectSchema, '201'), ...errors },
+  },
+  {
+    method: 'put',
+    path: '/v1/folders/permissions',
+    summary: "Set a folder's owners and users",
+    tags: ['permissions'],
+    body: folderPermissionsSchema,
+    responses: { ...ok('the folder', anyObjectSchema), ...errors },
+  },
   {
     method: 'get',
     path: '/v1/workflows',

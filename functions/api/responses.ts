@@ -7,6 +7,7 @@ import {
 import { z } from 'zod';
 import { InvalidCallbackTokenError } from '#shared/engine/callbacks.ts';
 import { ActionNotAllowedError } from '#shared/engine/operations.ts';
+import { ForbiddenError } from '#shared/engine/permissions.ts';
 import { InvalidTriggerTokenError } from '#shared/engine/triggers.ts';
 import { ConflictError, NotFoundError, RondoError, ValidationError } from '#shared/errors.ts';
 import { issuePath } from '#shared/model/workflow.ts';
@@ -20,6 +21,7 @@ function statusOf(error: RondoError): number {
   if (error instanceof InvalidCallbackTokenError) return 409;
   if (error instanceof InvalidTriggerTokenError) return 401;
   if (error instanceof NotFoundError) return 404;
+  if (error instanceof ForbiddenError) return 403;
   if (error instanceof ConflictError || error instanceof ActionNotAllowedError) return 409;
   return error.retryable ? 503 : 400;
 }

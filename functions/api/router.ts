@@ -10,6 +10,14 @@ import { lineageOf } from '#shared/engine/lineage.ts';
 import { listOperations, recordOperation } from '#shared/engine/operation-records.ts';
 import { markSuccess, removeDependency, terminateInstance } from '#shared/engine/operations.ts';
 import {
+  authorizeCreateIn,
+  authorizeFolderOwner,
+  authorizeWorkflow,
+  type Caller,
+  folderChain,
+  visibilityChecker,
+} from '#shared/engine/permissions.ts';
+import {
   downloadAttemptLog,
   eventConsumers,
   getInstance,
@@ -36,8 +44,10 @@ import {
   setSchedule,
   transferOwner,
 } from '#shared/engine/workflows.ts';
-import { ValidationError } from '#shared/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '#shared/errors.ts';
 import type { OperationTarget } from '#shared/model/operation.ts';
+import type { Folder } from '#shared/ports/store.ts';
+import { ACCESS, checkAccess, type Rule, workflowOfInstance } from './access.ts';
 import { callerOf } from './identity.ts';
 import { openApiDocument } from './openapi.ts';
 import { errorResponse, json } from './responses.ts';
@@ -47,6 +57,9 @@ import {
   callbackReportSchema,
   copyWorkflowSchema,
   eventInstanceQuerySchema,
+  folderCreateSchema,
+  folderListQuerySchema,
+  folderPermissionsSchema,
   instanceFilterSchema,
   instanceListQuerySchema,
   iterationQuerySchema,
@@ -62,34 +75,51 @@ import {
   runListQuerySchema,
   runNowSchema,
   workflowListQuerySchema,
+  workflowPermissionsSchema,
 } from './schemas.ts';
 
 export function createApiRouter(
   deps: EngineDeps,
-  options: { version: string; developmentIdentity?: string },
+  options: { version: string; developmentIdentity?: string; admins?: string[] },
 ) {
   const app = new Router({ prefix: '/v1' });
-  const routes = recordRoutes(app);
   const actorOf = (event: APIGatewayProxyEventV2) =>
     callerOf(event) ?? options.developmentIdentity ?? 'unknown';
+  const admins = new Set(options.admins ?? []);
+  const callerFrom = (event: unknown): Caller => {
+    const id = actorOf(event as APIGatewayProxyEventV2);
+    return { id, admin: admins.has(id) };
+  };
+  const routes = recordRoutes(app, (rule, ctx) =>
+    checkAccess(deps, rule, callerFrom(ctx.event), ctx.params, new URL(ctx.req.url).searchParams),
+  );
 
   app.get('/health', () => ({ status: 'ok', version: options.version }));
   app.get('/openapi.json', () => json(200, openApiDocument(options.version)));
 
-  app.get('/instances', async ({ req }) => {
+  /** Only what the caller may see: instances of workflows it can view. */
+  const visibleInstances = (event: unknown) => {
+    const visible = visibilityChecker(deps, callerFrom(event));
+    return (instance: { workflowId: string }) => visible(instance.workflowId);
+  };
+  app.get('/instances', async ({ req, event }) => {
     const query = instanceListQuerySchema.parse(queryOf(req.url));
-    return json(200, await listInstances(deps, query));
+    return json(200, await listInstances(deps, { ...query, accept: visibleInstances(event) }));
   });
   app.get('/event-instances', async ({ req }) => {
     const query = eventInstanceQuerySchema.parse(queryOf(req.url));
     return json(200, await listEventInstances(deps, query));
   });
-  app.get('/event-instances/:id/consumers', async ({ params }) =>
-    json(200, await eventConsumers(deps, params.id ?? '')),
-  );
-  app.get('/instances.csv', async ({ req }) => {
+  app.get('/event-instances/:id/consumers', async ({ params, event }) => {
+    const consumers = await eventConsumers(deps, params.id ?? '');
+    const visible = visibleInstances(event);
+    const items = [];
+    for (const item of consumers.items) if (await visible(item)) items.push(item);
+    return json(200, { ...consumers, items });
+  });
+  app.get('/instances.csv', async ({ req, event }) => {
     const query = instanceFilterSchema.parse(queryOf(req.url));
-    const { csv, rows, truncated } = await instancesCsv(deps, query);
+    const { csv, rows, truncated } = await instancesCsv(deps, { ...query, accept: visibleInstances(event) });
     return {
       statusCode: 200,
       headers: {
@@ -128,8 +158,17 @@ export function createApiRouter(
     code,
     message: `${verb} by ${actorOf(event as APIGatewayProxyEventV2)}`,
   });
-  const rerunOne = (event: unknown, id: string, request: RerunRequest) => {
+  const rerunOne = async (event: unknown, id: string, request: RerunRequest) => {
+    const caller = callerFrom(event);
+    await authorizeWorkflow(deps, caller, workflowOfInstance(id), 'operate');
     if (request.dryRun) return rerun(deps, id, request);
+    if (request.scope !== 'instance') {
+      // A rerun across workflows needs the right to operate each of them.
+      const plan = await rerun(deps, id, { ...request, dryRun: true });
+      for (const workflowId of new Set(plan.reset.map((i) => i.workflowId))) {
+        await authorizeWorkflow(deps, caller, workflowId, 'operate');
+      }
+    }
     return record(
       event,
       'rerun',
@@ -156,6 +195,7 @@ export function createApiRouter(
     const results = [];
     for (const id of body.ids) {
       try {
+        await authorizeWorkflow(deps, callerFrom(event), workflowOfInstance(id), 'operate');
         const value =
           body.action === 'rerun'
             ? await rerunOne(event, id, { ...body, instanceIds: undefined })
@@ -236,17 +276,40 @@ export function createApiRouter(
     const cursor = new URL(req.url).searchParams.get('instancesCursor') ?? undefined;
     return json(200, await getRun(deps, params.id ?? '', cursor));
   });
-  app.get('/workflows', async ({ req }) => {
+  app.get('/workflows', async ({ req, event }) => {
     const query = workflowListQuerySchema.parse(queryOf(req.url));
-    return json(200, await listWorkflows(deps, query));
+    const page = await listWorkflows(deps, query);
+    const visible = visibilityChecker(deps, callerFrom(event));
+    const items = [];
+    for (const workflow of page.items) if (await visible(workflow.definition.id)) items.push(workflow);
+    return json(200, { ...page, items });
   });
+  /** Creating in a folder, or moving a workflow into one, needs the folder's permission. */
+  const authorizeSave = async (event: unknown, body: unknown) => {
+    const definition = body as { id?: unknown; folder?: unknown } | null;
+    const folder = typeof definition?.folder === 'string' ? definition.folder : '/';
+    if (!/^\/([^/]+(\/[^/]+)*)?$/.test(folder)) return undefined; // The schema reports it, with its path.
+    const caller = callerFrom(event);
+    const existing =
+      typeof definition?.id === 'string' ? await deps.store.getWorkflow(definition.id) : undefined;
+    if (existing) await authorizeWorkflow(deps, caller, existing.definition.id, 'edit');
+    if (!existing || existing.definition.folder !== folder)
+      return authorizeCreateIn(deps, caller, folder, 'workflow');
+    return undefined;
+  };
+  /** The folder record a creation makes, written once the creation succeeded. */
+  const keepFolder = async (folder: Folder | undefined) => {
+    if (folder) await deps.store.putFolder(folder, { ifAbsent: true });
+  };
   app.post('/workflows', async ({ req, event }) => {
     const body = await bodyOf(req);
     const id = String((body as { id?: unknown } | null)?.id ?? '');
     const actor = actorOf(event as APIGatewayProxyEventV2);
+    const folder = (await deps.store.getWorkflow(id)) ? undefined : await authorizeSave(event, body);
     const result = await record(event, 'create-workflow', { kind: 'workflow', id }, {}, () =>
       createWorkflow(deps, body, actor),
     );
+    await keepFolder(folder);
     return json(201, { ...result.workflow, changed: result.changed });
   });
   app.get('/workflows/:id', async ({ params }) => json(200, await getWorkflow(deps, params.id ?? '')));
@@ -263,11 +326,16 @@ export function createApiRouter(
   });
   app.post('/workflows/:id/copy', async ({ req, params, event }) => {
     const id = params.id ?? '';
+    const source = await authorizeWorkflow(deps, callerFrom(event), id, 'view');
     const body = copyWorkflowSchema.parse(await bodyOf(req));
+    const folder = (await deps.store.getWorkflow(body.id))
+      ? undefined
+      : await authorizeCreateIn(deps, callerFrom(event), body.folder ?? source.definition.folder, 'workflow');
     const actor = actorOf(event as APIGatewayProxyEventV2);
     const result = await record(event, 'copy-workflow', { kind: 'workflow', id }, body, () =>
       copyWorkflow(deps, id, body, actor),
     );
+    await keepFolder(folder);
     return json(201, { ...result.workflow, changed: result.changed });
   });
   app.post('/workflows/:id/owner', async ({ req, params, event }) => {
@@ -354,10 +422,12 @@ export function createApiRouter(
         { path: 'id', message: `expected '${params.id}'`, code: 'ID_MISMATCH' },
       ]);
     }
+    const folder = await authorizeSave(event, body);
     const actor = actorOf(event as APIGatewayProxyEventV2);
     const result = await record(event, 'save-workflow', { kind: 'workflow', id: String(id) }, {}, () =>
       saveWorkflow(deps, body, actor),
     );
+    await keepFolder(folder);
     return json(result.created ? 201 : 200, { ...result.workflow, changed: result.changed });
   });
 
@@ -386,6 +456,77 @@ export function createApiRouter(
     return json(200, await setResourceGroupLimit(deps, params.name ?? '', limit));
   });
 
+  app.put('/workflows/:id/permissions', async ({ req, params, event }) => {
+    const id = params.id ?? '';
+    const body = workflowPermissionsSchema.parse(await bodyOf(req));
+    const workflow = await authorizeWorkflow(deps, callerFrom(event), id, 'own');
+    return json(
+      200,
+      await record(event, 'set-permissions', { kind: 'workflow', id }, body, () =>
+        deps.store.setWorkflowPermissions(id, body, workflow.version),
+      ),
+    );
+  });
+
+  app.get('/folders', async ({ req, event }) => {
+    const query = folderListQuerySchema.parse(queryOf(req.url));
+    const caller = callerFrom(event);
+    const page = await deps.store.listFolders(
+      query.parent ?? '/',
+      Math.min(query.limit ?? 100, 500),
+      query.cursor,
+    );
+    // A folder is visible to admins and to whoever has a role on it or above it.
+    const allFolders = new Map<string, Folder>();
+    const roleAbove = async (path: string) => {
+      for (const p of folderChain(path)) {
+        const folder = allFolders.get(p) ?? (await deps.store.getFolder(p));
+        if (folder) allFolders.set(p, folder);
+        if (folder && (folder.owners.includes(caller.id) || folder.users.includes(caller.id))) return true;
+      }
+      return false;
+    };
+    const items = [];
+    for (const folder of page.items) if (caller.admin || (await roleAbove(folder.path))) items.push(folder);
+    return json(200, { ...page, items });
+  });
+  app.post('/folders', async ({ req, event }) => {
+    const { path } = folderCreateSchema.parse(await bodyOf(req));
+    const caller = callerFrom(event);
+    const parent = path.slice(0, path.lastIndexOf('/')) || '/';
+    return json(
+      201,
+      await record(event, 'create-folder', { kind: 'folder', id: path }, { path }, async () => {
+        if (await deps.store.getFolder(path)) throw new ConflictError(`folder ${path} exists`);
+        await authorizeCreateIn(deps, caller, parent, 'folder');
+        const folder = {
+          path,
+          owners: [caller.id],
+          users: [],
+          createdAt: deps.clock.now().toISOString(),
+          createdBy: caller.id,
+        };
+        if (!(await deps.store.putFolder(folder, { ifAbsent: true })))
+          throw new ConflictError(`folder ${path} exists`);
+        return folder;
+      }),
+    );
+  });
+  app.put('/folders/permissions', async ({ req, event }) => {
+    const body = folderPermissionsSchema.parse(await bodyOf(req));
+    await authorizeFolderOwner(deps, callerFrom(event), body.path);
+    return json(
+      200,
+      await record(event, 'set-folder-permissions', { kind: 'folder', id: body.path }, body, async () => {
+        const folder = await deps.store.getFolder(body.path);
+        if (!folder) throw new NotFoundError('folder', body.path);
+        const updated = { ...folder, owners: body.owners, users: body.users };
+        await deps.store.putFolder(updated);
+        return updated;
+      }),
+    );
+  });
+
   app.errorHandler(Error, async (error) => errorResponse(error));
   app.notFound(async (error) => errorResponse(error));
   return Object.assign(app, { routes });
@@ -402,15 +543,33 @@ export function resolveRequest(router: Router, event: APIGatewayProxyEventV2, co
   return router.resolve(request, context);
 }
 
-/** Records each route as it is registered (the OpenAPI test checks the document names them all). */
-function recordRoutes(app: Router): { method: string; path: string }[] {
+/**
+ * Records each route as it is registered (the OpenAPI test checks the document names them
+ * all) and puts its access rule (access.ts) in front of its handler; a route without a rule
+ * cannot be registered.
+ */
+function recordRoutes(
+  app: Router,
+  check: (
+    rule: Rule,
+    ctx: { event: unknown; params: Record<string, string | undefined>; req: Request },
+  ) => Promise<void>,
+): { method: string; path: string }[] {
   const routes: { method: string; path: string }[] = [];
   for (const method of ['get', 'post', 'put', 'delete'] as const) {
     const register = app[method].bind(app) as (...args: unknown[]) => unknown;
     Object.assign(app, {
-      [method]: (path: string, ...rest: unknown[]) => {
+      [method]: (path: string, handler: (...args: unknown[]) => unknown) => {
+        const rule = ACCESS[`${method.toUpperCase()} ${path}`];
+        if (!rule)
+          throw new Error(
+            `route ${method.toUpperCase()} ${path} has no access rule (functions/api/access.ts)`,
+          );
         routes.push({ method, path: `/v1${path}` });
-        return register(path, ...rest);
+        return register(path, async (ctx: Parameters<typeof check>[1], ...rest: unknown[]) => {
+          await check(rule, ctx);
+          return handler(ctx, ...rest);
+        });
       },
     });
   }

@@ -185,3 +185,24 @@ export const copyWorkflowSchema = z.strictObject({
 });
 
 export const ownerSchema = z.strictObject({ owner: z.string().min(1).max(256) });
+
+const folderPath = z
+  .string()
+  .regex(/^\/[^/]+(\/[^/]+)*$/, 'an absolute folder path such as /finance/reports');
+const identities = z.array(z.string().min(1).max(256)).max(200);
+
+export const workflowPermissionsSchema = z.strictObject({ collaborators: identities, users: identities });
+export const folderCreateSchema = z.strictObject({ path: folderPath });
+export const folderPermissionsSchema = z.strictObject({
+  path: folderPath,
+  owners: identities.min(1),
+  users: identities,
+});
+export const folderListQuerySchema = z.strictObject({
+  parent: z
+    .string()
+    .regex(/^\/.*$/)
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().optional(),
+});

@@ -21,6 +21,8 @@ export const ENV = {
 export const OPTIONAL_ENV = {
   graceSeconds: 'RONDO_GRACE_SECONDS',
   maxInlineAttemptSeconds: 'RONDO_MAX_INLINE_ATTEMPT_SECONDS',
+  /** Comma-separated identities (IAM user names, role/session, JWT usernames) that may do everything. */
+  admins: 'RONDO_ADMINS',
 } as const;
 
 export type EngineConfig = {
@@ -41,6 +43,7 @@ export type EngineConfig = {
   maxInlineAttemptSeconds: number | undefined;
   /** PATH for `shell` tasks (where that executor is enabled). */
   shellPath: string;
+  admins: string[];
 };
 
 const required = z.string().min(1);
@@ -79,5 +82,9 @@ export function loadEngineConfig(env: Record<string, string | undefined>): Engin
       .optional()
       .parse(env[OPTIONAL_ENV.maxInlineAttemptSeconds] || undefined),
     shellPath: env.PATH ?? '/usr/bin:/bin',
+    admins: (env[OPTIONAL_ENV.admins] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   };
 }

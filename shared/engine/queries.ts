@@ -34,6 +34,8 @@ export type InstanceFilters = {
   cycleType?: CycleType;
   limit?: number;
   cursor?: string;
+  /** A check of its own (what the caller may see), after the filters. */
+  accept?: (instance: Instance) => Promise<boolean>;
 };
 
 /**
@@ -71,7 +73,9 @@ export async function listInstances(
       cursor,
     });
     scanned += page.items.length;
-    items.push(...page.items.filter(matches));
+    for (const instance of page.items.filter(matches)) {
+      if (!filters.accept || (await filters.accept(instance))) items.push(instance);
+    }
     cursor = page.cursor;
   } while (cursor && items.length < limit && scanned < MAX_SCANNED_PER_PAGE);
   return { items, scanned, ...(cursor ? { cursor } : {}) };

@@ -1,7 +1,10 @@
 // Operation records (PRODUCT.md §4): every mutating action, who did it, when, to what, with
 // which parameters, and how it ended (refused actions included, with their error).
 
-export type OperationTarget = { kind: 'instance' | 'workflow' | 'backfill' | 'resource-group'; id: string };
+export type OperationTarget = {
+  kind: 'instance' | 'workflow' | 'backfill' | 'resource-group' | 'folder';
+  id: string;
+};
 
 export type OperationRecord = {
   id: string;

@@ -16,6 +16,18 @@ export type StoredWorkflow = {
   updatedAt: string;
   /** Set on the latest version's record of a deleted workflow. */
   deletedAt?: string;
+  /** Who besides the owner may edit, run and operate it; who may view and run it. */
+  collaborators?: string[];
+  users?: string[];
+};
+
+/** A folder with permissions (PRODUCT.md §4); folders without any need no record. */
+export type Folder = {
+  path: string;
+  owners: string[];
+  users: string[];
+  createdAt: string;
+  createdBy: string;
 };
 
 export type Page<T> = { items: T[]; cursor?: string };
@@ -103,6 +115,17 @@ export type Store = {
   listWorkflowVersions(id: string, limit: number, cursor?: string): Promise<Page<StoredWorkflow>>;
   /** Marks the workflow deleted (its versions and runs stay); refuses a stale `expectedVersion`. */
   deleteWorkflow(id: string, expectedVersion: number, at: string): Promise<void>;
+  /** Sets who else may work on the workflow (not versioned); refuses a stale `expectedVersion`. */
+  setWorkflowPermissions(
+    id: string,
+    permissions: { collaborators: string[]; users: string[] },
+    expectedVersion: number,
+  ): Promise<StoredWorkflow>;
+  getFolder(path: string): Promise<Folder | undefined>;
+  /** Stores a folder; with `ifAbsent` only if it has no record yet (answers whether it wrote). */
+  putFolder(folder: Folder, options?: { ifAbsent?: boolean }): Promise<boolean>;
+  /** Folders below `parent` (every depth), in path order. */
+  listFolders(parent: string, limit: number, cursor?: string): Promise<Page<Folder>>;
   /** Gives the workflow to another owner; refuses a stale `expectedVersion`. */
   setWorkflowOwner(id: string, owner: string, expectedVersion: number, at: string): Promise<StoredWorkflow>;
   getWorkflowVersion(id: string, version: number): Promise<StoredWorkflow | undefined>;

@@ -789,7 +789,7 @@ describe('API Gateway HTTP API (payload 2.0) emulator', () => {
 
   it('takes the identity from X-Rondo-User, else the development identity', async () => {
     const id = unique('owned');
-    const body = { id, name: id, folder: '/tests', tasks: [{ id: 'only', type: 'noop' }] };
+    const body = { id, name: id, folder: `/${unique('tests')}`, tasks: [{ id: 'only', type: 'noop' }] };
     expect((await api('PUT', `/v1/workflows/${id}`, { body, user: 'alice' })).status).toBe(201);
     const { status, body: stored } = await api<StoredWorkflow>('GET', `/v1/workflows/${id}`);
     expect(status).toBe(200);

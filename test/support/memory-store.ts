@@ -13,6 +13,7 @@ import type { OperationRecord } from '#shared/model/operation.ts';
 import { type Run, runDeltaOf } from '#shared/model/run.ts';
 import {
   DUE_SHARDS,
+  type Folder,
   type Page,
   type ResourceGroup,
   type Store,
@@ -118,6 +119,7 @@ function createAtomicStore(): MemoryStore {
   const loopFailures = new Map<string, Set<number>>();
   const operations: OperationRecord[] = [];
   const closedBefore = new Set<string>();
+  const folders = new Map<string, Folder>();
   const loops = new Map<string, { count: number; maxConcurrency: number }>();
   const backfills = new Map<string, Backfill>();
   const triggerTokens = new Map<string, string>();
@@ -204,6 +206,36 @@ function createAtomicStore(): MemoryStore {
       if (stored?.version !== expectedVersion || stored.deletedAt)
         throw new ConflictError(`workflow '${id}' changed`);
       stored.deletedAt = at;
+    },
+
+    async setWorkflowPermissions(id, permissions, expectedVersion) {
+      const stored = workflows.get(id);
+      if (stored?.version !== expectedVersion || stored.deletedAt)
+        throw new ConflictError(`workflow '${id}' changed`);
+      stored.collaborators = [...permissions.collaborators];
+      stored.users = [...permissions.users];
+      return copy(stored);
+    },
+
+    async getFolder(path) {
+      const folder = folders.get(path);
+      return folder && copy(folder);
+    },
+
+    async putFolder(folder, options = {}) {
+      if (options.ifAbsent && folders.has(folder.path)) return false;
+      folders.set(folder.path, copy(folder));
+      return true;
+    },
+
+    async listFolders(parent, limit, cursor) {
+      const prefix = parent === '/' ? '/' : `${parent}/`;
+      const all = [...folders.values()]
+        .filter((f) => `${f.path}/`.startsWith(prefix) && f.path !== parent)
+        .sort((a, b) => a.path.localeCompare(b.path));
+      const start = cursor ? Number(cursor) : 0;
+      const items = all.slice(start, start + limit).map(copy);
+      return start + limit < all.length ? { items, cursor: String(start + limit) } : { items };
     },
 
     async setWorkflowOwner(id, owner, expectedVersion, at) {

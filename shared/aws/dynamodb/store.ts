@@ -24,6 +24,7 @@ import { canTransition, type Instance, type InstanceStatus } from '../../model/i
 import type { OperationRecord } from '../../model/operation.ts';
 import { type Run, type RunCounter, runDeltaOf } from '../../model/run.ts';
 import type {
+  Folder,
   InstancePatch,
   InstanceQuery,
   Page,
@@ -69,6 +70,7 @@ import {
 import { runFromItem, runKey, runToItem, workflowRunsPartition } from './run-items.ts';
 import { INDEXES, idOfIndexKey } from './table.ts';
 import {
+  folderKey,
   WORKFLOW_LIST_PARTITION,
   workflowFromItem,
   workflowHeadKey,
@@ -263,6 +265,70 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
           throw new ConflictError(`workflow '${id}' changed since version ${expectedVersion}`);
         throw error;
       }
+    },
+
+    async setWorkflowPermissions(id, permissions, expectedVersion) {
+      try {
+        const out = await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: workflowHeadKey(id),
+            UpdateExpression: 'SET collaborators = :collaborators, #users = :users',
+            ConditionExpression: 'version = :expected AND attribute_not_exists(deletedAt)',
+            ExpressionAttributeNames: { '#users': 'users' },
+            ExpressionAttributeValues: {
+              ':collaborators': permissions.collaborators,
+              ':users': permissions.users,
+              ':expected': expectedVersion,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return workflowFromItem(out.Attributes ?? {});
+      } catch (error) {
+        if (isConditionFailure(error))
+          throw new ConflictError(`workflow '${id}' changed since version ${expectedVersion}`);
+        throw error;
+      }
+    },
+
+    async getFolder(path) {
+      const item = await getItem(folderKey(path));
+      if (!item) return undefined;
+      const { pk: _pk, sk: _sk, kind: _kind, ...folder } = item;
+      return folder as Folder;
+    },
+
+    async putFolder(folder, options = {}) {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName,
+            Item: { ...folderKey(folder.path), kind: 'folder', ...folder },
+            ...(options.ifAbsent ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (options.ifAbsent && isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    async listFolders(parent, limit, cursor) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': 'FOLDERS', ':prefix': parent === '/' ? '/' : `${parent}/` },
+          Limit: limit,
+          ExclusiveStartKey: cursor ? decodeCursor<Record<string, unknown>>(cursor) : undefined,
+        }),
+      );
+      const items = (out.Items ?? [])
+        .map(({ pk: _pk, sk: _sk, kind: _kind, ...folder }) => folder as Folder)
+        .filter((f) => f.path !== parent);
+      return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
     },
 
     async setWorkflowOwner(id, owner, expectedVersion, at) {

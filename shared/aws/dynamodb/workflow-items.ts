@@ -9,8 +9,18 @@ export const workflowVersionKey = (id: string, version: number): Key => ({
 });
 
 export function workflowFromItem(item: Record<string, unknown>): StoredWorkflow {
-  const { definition, version, owner, createdAt, updatedAt, deletedAt } = item as StoredWorkflow;
-  return { definition, version, owner, createdAt, updatedAt, ...(deletedAt ? { deletedAt } : {}) };
+  const { definition, version, owner, createdAt, updatedAt, deletedAt, collaborators, users } =
+    item as StoredWorkflow;
+  return {
+    definition,
+    version,
+    owner,
+    createdAt,
+    updatedAt,
+    ...(deletedAt ? { deletedAt } : {}),
+    ...(collaborators?.length ? { collaborators } : {}),
+    ...(users?.length ? { users } : {}),
+  };
 }
 
 /**
@@ -22,3 +32,6 @@ export const workflowListSortKey = (folder: string, id: string): string =>
   `${folder === '/' ? '' : folder}/#${id}`;
 export const workflowListPrefix = (folder: string): string =>
   `${folder === '/' ? '' : folder.replace(/\/+$/, '')}/`;
+
+/** Folders with permissions: one key (folders are few), sorted by path. */
+export const folderKey = (path: string): Key => ({ pk: 'FOLDERS', sk: `${path}/` });
