@@ -169,6 +169,8 @@ function createAtomicStore(): MemoryStore {
         owner: meta.owner,
         createdAt: (meta.expectedVersion === 0 ? undefined : head?.createdAt) ?? meta.at,
         updatedAt: meta.at,
+        ...(head && !head.deletedAt && head.collaborators ? { collaborators: head.collaborators } : {}),
+        ...(head && !head.deletedAt && head.users ? { users: head.users } : {}),
       };
       versions.set(version, copy(stored));
       workflowVersions.set(definition.id, versions);

@@ -149,12 +149,16 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     async putWorkflowVersion(definition, meta) {
       const version = meta.expectedVersion + 1;
       const existing = meta.expectedVersion === 0 ? undefined : await getItem(workflowHeadKey(definition.id));
+      // Who else may work on it is not versioned: a new version keeps it (not a re-creation).
+      const kept = existing && !existing.deletedAt ? workflowFromItem(existing) : undefined;
       const stored: StoredWorkflow = {
         definition,
         version,
         owner: meta.owner,
         createdAt: (existing?.createdAt as string | undefined) ?? meta.at,
         updatedAt: meta.at,
+        ...(kept?.collaborators ? { collaborators: kept.collaborators } : {}),
+        ...(kept?.users ? { users: kept.users } : {}),
       };
       try {
         await client.send(

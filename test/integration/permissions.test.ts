@@ -1,0 +1,120 @@
+// Permissions (PRODUCT.md §4) through HTTP as each kind of caller: the workflow's owner,
+// a collaborator, a user, a folder user, a stranger and an admin.
+import { describe, expect, it } from 'vitest';
+import { api, eventually, unique } from './support.ts';
+
+type ErrorBody = { error: { code: string; message: string } };
+
+describe('permissions', () => {
+  it('lets each role do what PRODUCT.md §4 gives it, hides workflows from strangers, and refuses the rest with 403', async () => {
+    const folder = `/${unique('perm')}`;
+    const id = unique('permwf');
+    const definition = { id, name: id, folder: `${folder}/etl`, tasks: [{ id: 'only', type: 'noop' }] };
+    const as = (user: string) => ({
+      get: (path: string) => api<Record<string, unknown> & ErrorBody>('GET', path, { user }),
+      post: (path: string, body: unknown = {}) =>
+        api<Record<string, unknown> & ErrorBody>('POST', path, { user, body }),
+      put: (path: string, body: unknown) =>
+        api<Record<string, unknown> & ErrorBody>('PUT', path, { user, body }),
+      delete: (path: string) => api<Record<string, unknown> & ErrorBody>('DELETE', path, { user }),
+    });
+    const [alice, carol, uma, fred, sam, admin] = ['alice', 'carol', 'uma', 'fred', 'sam', 'admin'].map(
+      as,
+    ) as [
+      ReturnType<typeof as>,
+      ReturnType<typeof as>,
+      ReturnType<typeof as>,
+      ReturnType<typeof as>,
+      ReturnType<typeof as>,
+      ReturnType<typeof as>,
+    ];
+
+    // alice creates it, and with it its folder, which she owns.
+    expect((await alice.post('/v1/workflows', definition)).status).toBe(201);
+    expect(
+      (await alice.put(`/v1/workflows/${id}/permissions`, { collaborators: ['carol'], users: ['uma'] }))
+        .status,
+    ).toBe(200);
+
+    // A stranger sees nothing: 404, even for actions; lists leave it out.
+    expect((await sam.get(`/v1/workflows/${id}`)).status).toBe(404);
+    expect((await sam.post(`/v1/workflows/${id}/runs`)).status).toBe(404);
+    expect((await sam.put(`/v1/workflows/${id}`, { ...definition, name: 'mine now' })).status).toBe(404);
+    const samList = await sam.get(`/v1/workflows?folder=${folder}`);
+    expect(samList.body.items).toEqual([]);
+    // ...and cannot create in alice's folder.
+    const samCreates = await sam.post('/v1/workflows', { ...definition, id: `${id}-sam` });
+    expect(samCreates.status).toBe(403);
+    expect(samCreates.body.error.code).toBe('FORBIDDEN');
+
+    // A user views and runs, and reads instances; no editing, no operating.
+    const run = await uma.post(`/v1/workflows/${id}/runs`);
+    expect(run.status).toBe(201);
+    const runId = String(run.body.id);
+    await eventually(async () =>
+      (await uma.get(`/v1/runs/${runId}`)).body.status === 'SUCCESS' ? true : undefined,
+    );
+    expect((await uma.get(`/v1/instances/${runId}.only`)).status).toBe(200);
+    expect((await uma.put(`/v1/workflows/${id}`, { ...definition, name: 'renamed' })).status).toBe(403);
+    expect((await uma.post(`/v1/instances/${runId}.only/mark-success`)).status).toBe(403);
+    expect((await sam.get(`/v1/instances/${runId}.only`)).status).toBe(404);
+    const samInstances = await sam.get(`/v1/instances?workflowId=${id}`);
+    expect(samInstances.body.items).toEqual([]);
+    const umaInstances = await uma.get(`/v1/instances?workflowId=${id}`);
+    expect((umaInstances.body.items as unknown[]).length).toBe(1);
+
+    // A collaborator edits, runs and operates; not delete, permissions or ownership.
+    expect((await carol.put(`/v1/workflows/${id}`, { ...definition, name: 'renamed by carol' })).status).toBe(
+      200,
+    );
+    const operate = await carol.post(`/v1/instances/${runId}.only/terminate`);
+    expect(operate.status).toBe(409); // allowed to operate; the instance has finished
+    expect((await carol.delete(`/v1/workflows/${id}`)).status).toBe(403);
+    expect(
+      (await carol.put(`/v1/workflows/${id}/permissions`, { collaborators: [], users: ['carol'] })).status,
+    ).toBe(403);
+    expect((await carol.post(`/v1/workflows/${id}/owner`, { owner: 'carol' })).status).toBe(403);
+
+    // Folder users view what is below the folder and create workflows in it; they do not run them.
+    expect(
+      (await sam.put('/v1/folders/permissions', { path: `${folder}/etl`, owners: ['sam'], users: [] }))
+        .status,
+    ).toBe(403);
+    expect(
+      (
+        await alice.put('/v1/folders/permissions', {
+          path: `${folder}/etl`,
+          owners: ['alice'],
+          users: ['fred'],
+        })
+      ).status,
+    ).toBe(200);
+    expect((await fred.get(`/v1/workflows/${id}`)).status).toBe(200);
+    expect((await fred.post(`/v1/workflows/${id}/runs`)).status).toBe(403);
+    expect((await fred.post('/v1/workflows', { ...definition, id: `${id}-fred`, name: 'fred' })).status).toBe(
+      201,
+    );
+    // Subfolders: only the folder's owners.
+    expect((await fred.post('/v1/folders', { path: `${folder}/etl/fred` })).status).toBe(403);
+    expect((await alice.post('/v1/folders', { path: `${folder}/etl/sub` })).status).toBe(201);
+    expect((await alice.post('/v1/folders', { path: `${folder}/etl/sub` })).status).toBe(409);
+    const folders = await fred.get(`/v1/folders?parent=${folder}`);
+    expect((folders.body.items as { path: string }[]).map((f) => f.path).sort()).toEqual([
+      `${folder}/etl`,
+      `${folder}/etl/sub`,
+    ]);
+    expect(((await sam.get(`/v1/folders?parent=${folder}`)).body.items as unknown[]).length).toBe(0);
+
+    // Admins may do everything; resource groups are theirs alone.
+    expect((await admin.get(`/v1/workflows/${id}`)).status).toBe(200);
+    expect((await sam.put(`/v1/resource-groups/${unique('rg')}`, { limit: 2 })).status).toBe(403);
+    expect((await admin.put(`/v1/resource-groups/${unique('rg')}`, { limit: 2 })).status).toBe(200);
+
+    // Records name who did what; the owner deletes it.
+    const records = await admin.get(`/v1/instances/${runId}.only/operations`);
+    expect(
+      (records.body.items as { actor: string; action: string }[]).map((r) => [r.actor, r.action]),
+    ).toEqual([['carol', 'terminate']]);
+    expect((await alice.delete(`/v1/workflows/${id}`)).status).toBe(200);
+  }, 60_000);
+});
