@@ -125,6 +125,7 @@ export const rerunSchema = z.strictObject({
   downstreamRange: z.enum(DOWNSTREAM_RANGES).default('workflow'),
   instanceIds: z.array(z.string().min(1)).min(1).max(MAX_BATCH).optional(),
   dryRun: z.boolean().default(false),
+  parameters: z.record(z.string(), z.unknown()).optional(),
 });
 
 const batchIds = z.array(z.string().min(1)).min(1).max(MAX_BATCH);

@@ -258,7 +258,16 @@ async function terminateQuietly(deps: EngineDeps, id: string, reason: Reason): P
  * next attempt (numbered after every earlier one) is dispatched. A subworkflow's next
  * attempt starts a new child run; a for-each's, new iterations.
  */
-export async function rerunInstance(deps: EngineDeps, id: string): Promise<Instance> {
+export type RerunOptions = {
+  /** Overrides of the run's parameters for this rerun (rerun > run > default), already checked. */
+  parameters?: Record<string, unknown>;
+};
+
+export async function rerunInstance(
+  deps: EngineDeps,
+  id: string,
+  options: RerunOptions = {},
+): Promise<Instance> {
   for (let tries = 0; ; tries++) {
     const instance = await deps.store.getInstance(id);
     if (!instance) throw new NotFoundError('instance', id);
@@ -287,6 +296,7 @@ export async function rerunInstance(deps: EngineDeps, id: string): Promise<Insta
           waitingUpstreams: 0,
           blockingUpstreams: 0,
           unmetUpstreams: 0,
+          ...(options.parameters ? { parameters: options.parameters } : {}),
           // Due at once: if the dispatch below is lost, the reconciler decides it again.
           dueAt: dueAfter(now, 0, deps.settings),
           ...(instance.holdsSlot ? { holdsSlot: undefined } : {}),

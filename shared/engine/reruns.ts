@@ -14,6 +14,7 @@ import {
   type UpstreamReport,
 } from '../model/instance.ts';
 import type { EdgeCondition } from '../model/workflow.ts';
+import { resolveParameters } from '../params/parameters.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
 import type { EngineDeps } from './deps.ts';
 import { ActionNotAllowedError, holdingRun, RERUNNABLE, rerunInstance } from './operations.ts';
@@ -32,6 +33,8 @@ export type RerunRequest = {
   /** With range `specified`: the downstream instances to rerun (others are left alone). */
   instanceIds?: string[];
   dryRun: boolean;
+  /** Overrides of the parameters of the instances of the root's workflow (rerun > run > default). */
+  parameters?: Record<string, unknown>;
 };
 
 export type PlannedInstance = {
@@ -73,6 +76,13 @@ export async function rerun(deps: EngineDeps, rootId: string, request: RerunRequ
   if (!includesRoot && !FINISHED_STATUSES.has(root.status)) {
     throw ActionNotAllowedError.forStatus('rerun the downstream of', root, FINISHED_STATUSES);
   }
+  // Parameters are checked against the root workflow's declarations before anything moves.
+  let parameters: Record<string, unknown> | undefined;
+  if (request.parameters) {
+    const version = await deps.store.getWorkflowVersion(root.workflowId, root.workflowVersion);
+    if (!version) throw new NotFoundError('workflow', root.workflowId);
+    parameters = resolveParameters(version.definition.parameters, [root.parameters, request.parameters]);
+  }
   const downstream = request.scope === 'instance' ? [] : await downstreamInRange(deps, root, request);
   const members = downstream.filter((i) => FINISHED_STATUSES.has(i.status));
   const skipped = downstream
@@ -95,9 +105,16 @@ export async function rerun(deps: EngineDeps, rootId: string, request: RerunRequ
 
   const rerunIds = new Set([...(includesRoot ? [root.id] : []), ...members.map((m) => m.id)]);
   const reset = await mapWithConcurrency(members, CONCURRENCY, (member) =>
-    resetMember(deps, member, rerunIds),
+    resetMember(
+      deps,
+      member,
+      rerunIds,
+      parameters && member.workflowId === root.workflowId ? { parameters } : {},
+    ),
   );
-  if (includesRoot) await rerunInstance(deps, root.id);
+  if (includesRoot) {
+    await rerunInstance(deps, root.id, parameters ? { parameters } : {});
+  }
   // Now that every member waits for the rerun upstreams, decide those that wait for none.
   await mapWithConcurrency(
     reset.filter((m): m is Instance => m !== undefined && m.waitingUpstreams === 0),
@@ -181,7 +198,12 @@ function upstreamsOf(instance: Instance): Map<string, EdgeCondition> {
  * it (except a removed dependency), its earlier report is forgotten and awaited again; the
  * reports of the others stay, and its counters are recomputed from them.
  */
-async function resetMember(deps: EngineDeps, initial: Instance, rerunIds: ReadonlySet<string>) {
+async function resetMember(
+  deps: EngineDeps,
+  initial: Instance,
+  rerunIds: ReadonlySet<string>,
+  options: { parameters?: Record<string, unknown> },
+) {
   let member: Instance | undefined = initial;
   for (let tries = 0; member; tries++) {
     if (!FINISHED_STATUSES.has(member.status)) return undefined;
@@ -222,6 +244,7 @@ async function resetMember(deps: EngineDeps, initial: Instance, rerunIds: Readon
           unmetUpstreams: unmet,
           // Waiting for nothing: due, so that a decision lost below is made by the reconciler.
           dueAt: waiting === 0 ? dueAfter(now, 0, deps.settings) : undefined,
+          ...(options.parameters ? { parameters: options.parameters } : {}),
           ...holdingRun(member).patch,
         },
         holdingRun(member).options,

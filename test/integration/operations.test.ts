@@ -623,6 +623,38 @@ describe('status rules, batch actions and records', () => {
     expect(Object.keys(body.paths)).toContain('/v1/instances/{id}/rerun');
   });
 
+  it('reruns with parameter overrides checked against the workflow, rerun > run > default', async () => {
+    const id = unique('opparams');
+    await save({
+      id,
+      name: id,
+      parameters: [{ name: 'mode', type: 'text', default: 'first' }],
+      tasks: [
+        {
+          id: 'say',
+          type: 'shell',
+          config: { command: 'echo "::output::{\\"mode\\":\\"[DYNAMIC_PARAMS.mode]\\"}"' },
+        },
+      ],
+    });
+    const runId = await fire(id);
+    expect(await finishedRun(runId)).toBe('SUCCESS');
+    expect((await get(`${runId}.say`)).outputs).toMatchObject({ mode: 'first' });
+    const bad = await api<ErrorBody>('POST', `/v1/instances/${runId}.say/rerun`, { parameters: { nope: 1 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0]?.path).toBe('parameters.nope');
+    expect((await get(`${runId}.say`)).accumulatedRuns).toBe(1);
+    const { status } = await api('POST', `/v1/instances/${runId}.say/rerun`, {
+      parameters: { mode: 'second' },
+    });
+    expect(status).toBe(200);
+    await eventually(async () => {
+      const say = await get(`${runId}.say`);
+      return say.status === 'SUCCESS' && say.accumulatedRuns === 2 ? true : undefined;
+    }, 'the rerun');
+    expect((await get(`${runId}.say`)).outputs).toMatchObject({ mode: 'second' });
+  });
+
   it('lists an instance attempts', async () => {
     const id = unique('opattempts');
     await save({ id, name: id, tasks: [{ id: 'only', type: 'noop' }] });
