@@ -258,6 +258,17 @@ async function terminateQuietly(deps: EngineDeps, id: string, reason: Reason): P
  * next attempt (numbered after every earlier one) is dispatched. A subworkflow's next
  * attempt starts a new child run; a for-each's, new iterations.
  */
+/** What a rerun clears, whatever its scope: the instance starts again as a first run does. */
+export const FRESH_START: InstancePatch = {
+  retries: 0,
+  error: undefined,
+  outputs: undefined,
+  endTime: undefined,
+  durationMs: undefined,
+  callbackTokenHash: undefined,
+  blocked: undefined,
+};
+
 export type RerunOptions = {
   /** Overrides of the run's parameters for this rerun (rerun > run > default), already checked. */
   parameters?: Record<string, unknown>;
@@ -286,13 +297,7 @@ export async function rerunInstance(
         'WAITING_UPSTREAM',
         now.toISOString(),
         {
-          retries: 0,
-          error: undefined,
-          outputs: undefined,
-          endTime: undefined,
-          durationMs: undefined,
-          callbackTokenHash: undefined,
-          blocked: undefined,
+          ...FRESH_START,
           waitingUpstreams: 0,
           blockingUpstreams: 0,
           unmetUpstreams: 0,

@@ -17,7 +17,7 @@ import type { EdgeCondition } from '../model/workflow.ts';
 import { resolveParameters } from '../params/parameters.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
 import type { EngineDeps } from './deps.ts';
-import { ActionNotAllowedError, holdingRun, RERUNNABLE, rerunInstance } from './operations.ts';
+import { ActionNotAllowedError, FRESH_START, holdingRun, RERUNNABLE, rerunInstance } from './operations.ts';
 import { upstreamEffect } from './readiness.ts';
 import { decide } from './resolve.ts';
 import { dueAfter } from './timing.ts';
@@ -231,13 +231,7 @@ async function resetMember(
         'WAITING_UPSTREAM',
         now.toISOString(),
         {
-          retries: 0,
-          error: undefined,
-          outputs: undefined,
-          endTime: undefined,
-          durationMs: undefined,
-          callbackTokenHash: undefined,
-          blocked: undefined,
+          ...FRESH_START,
           upstreamOutcomes: outcomes,
           waitingUpstreams: waiting,
           blockingUpstreams: blocking,

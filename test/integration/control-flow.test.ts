@@ -4,7 +4,13 @@
 // on task tokens), the same ASL document CDK deploys.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime.ts';
-import { apiClient, scriptedCalls, startFaultInjectingRuntime } from '../support/fault-runtime.ts';
+import {
+  apiClient,
+  eventually,
+  runHelpers,
+  scriptedCalls,
+  startFaultInjectingRuntime,
+} from '../support/fault-runtime.ts';
 import { unique } from './support.ts';
 
 type Attempt = { number: number; status: string; error?: { code: string } };
@@ -41,38 +47,8 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function save(definition: Record<string, unknown>) {
-  const { status, body } = await api('PUT', `/v1/workflows/${definition.id}`, definition);
-  expect(status, JSON.stringify(body)).toBeLessThan(300);
-}
-
-async function fire(workflowId: string): Promise<string> {
-  const out = (await runtime.lambda.invoke('rondo-create-run', {
-    workflowId,
-    scheduledTime: '2026-03-01T10:00:00Z',
-  })) as { runId: string };
-  return out.runId;
-}
-
-const finishedRun = (runId: string) =>
-  eventually(async () => {
-    const { body } = await api<Run>('GET', `/v1/runs/${runId}`);
-    return body.status !== 'RUNNING' ? body : undefined;
-  }, `run ${runId} to finish`);
+const { save, fire, finishedRun: runEnded } = runHelpers(() => runtime, api, '2026-03-01T10:00:00Z');
+const finishedRun = (runId: string) => runEnded<Run>(runId);
 
 const instance = async (runId: string, taskId: string) =>
   (await api<Instance>('GET', `/v1/instances/${runId}.${taskId}`)).body;

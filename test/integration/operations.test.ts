@@ -3,7 +3,7 @@
 // actions, and the operation records they leave, driven through HTTP as an operator would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime.ts';
-import { startFaultInjectingRuntime } from '../support/fault-runtime.ts';
+import { eventually, runHelpers, startFaultInjectingRuntime } from '../support/fault-runtime.ts';
 import { unique } from './support.ts';
 
 type Report = { outcome: string; revision: number };
@@ -57,39 +57,9 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<{ s
   return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
 }
 
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function save(definition: Record<string, unknown>) {
-  const { status, body } = await api('PUT', `/v1/workflows/${definition.id}`, definition);
-  expect(status, JSON.stringify(body)).toBeLessThan(300);
-}
-
-async function fire(workflowId: string): Promise<string> {
-  const out = (await runtime.lambda.invoke('rondo-create-run', {
-    workflowId,
-    scheduledTime: '2026-04-01T10:00:00Z',
-  })) as { runId: string };
-  return out.runId;
-}
-
-const runStatus = async (runId: string) => (await api<Run>('GET', `/v1/runs/${runId}`)).body.status;
-const finishedRun = (runId: string) =>
-  eventually(async () => {
-    const status = await runStatus(runId);
-    return status !== 'RUNNING' ? status : undefined;
-  }, `run ${runId} to finish`);
+const helpers = runHelpers(() => runtime, api, '2026-04-01T10:00:00Z');
+const { save, fire } = helpers;
+const finishedRun = async (runId: string) => (await helpers.finishedRun<Run>(runId)).status;
 const get = async (id: string) => (await api<Instance>('GET', `/v1/instances/${id}`)).body;
 const settled = (id: string, status: string) =>
   eventually(async () => ((await get(id)).status === status ? true : undefined), `${id} to be ${status}`);

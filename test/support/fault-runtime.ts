@@ -40,3 +40,45 @@ export function scriptedCalls(runtime: Runtime, runId: string): Map<string, numb
   }
   return calls;
 }
+
+/** Polls `probe` every 100 ms until it answers something, or fails naming `what`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+type Call = <T>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }>;
+
+/**
+ * What the tests of a runtime of their own do over and over: save a workflow (asserting it
+ * took), fire its run for `scheduledTime` as its schedule would, and wait for the run to end.
+ */
+export function runHelpers(runtime: () => Runtime, api: Call, scheduledTime: string) {
+  return {
+    async save(definition: Record<string, unknown>) {
+      const { status, body } = await api('PUT', `/v1/workflows/${definition.id}`, definition);
+      if (status >= 300) throw new Error(`saving ${definition.id}: ${status} ${JSON.stringify(body)}`);
+    },
+    async fire(workflowId: string): Promise<string> {
+      const out = (await runtime().lambda.invoke('rondo-create-run', { workflowId, scheduledTime })) as {
+        runId: string;
+      };
+      return out.runId;
+    },
+    finishedRun<R extends { status: string }>(runId: string): Promise<R> {
+      return eventually(async () => {
+        const { body } = await api<R>('GET', `/v1/runs/${runId}`);
+        return body.status !== 'RUNNING' ? body : undefined;
+      }, `run ${runId} to finish`);
+    },
+  };
+}

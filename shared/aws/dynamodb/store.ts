@@ -140,6 +140,31 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     });
   }
 
+  /**
+   * One page of the items of a partition whose sort keys begin with `prefix`, in sort-key
+   * order (or the reverse), with an opaque cursor when there are more.
+   */
+  async function queryPage<T>(
+    query: { pk: string; prefix: string; newestFirst?: boolean; consistent?: boolean },
+    limit: number,
+    cursor: string | undefined,
+    from: (item: Record<string, unknown>) => T,
+  ): Promise<Page<T>> {
+    const out = await client.send(
+      new QueryCommand({
+        TableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': query.pk, ':prefix': query.prefix },
+        ...(query.newestFirst ? { ScanIndexForward: false } : {}),
+        ...(query.consistent ? { ConsistentRead: true } : {}),
+        Limit: limit,
+        ExclusiveStartKey: cursor ? decodeCursor<Record<string, unknown>>(cursor) : undefined,
+      }),
+    );
+    const items = (out.Items ?? []).map(from);
+    return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
+  }
+
   async function getItem(key: { pk: string; sk: string }) {
     const { Item } = await client.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }));
     return Item;
@@ -234,18 +259,8 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     },
 
     async listWorkflowVersions(id, limit, cursor) {
-      const out = await client.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :versions)',
-          ExpressionAttributeValues: { ':pk': workflowHeadKey(id).pk, ':versions': 'V#' },
-          ScanIndexForward: false,
-          Limit: limit,
-          ExclusiveStartKey: cursor ? decodeCursor<Record<string, unknown>>(cursor) : undefined,
-        }),
-      );
-      const items = (out.Items ?? []).map(workflowFromItem);
-      return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
+      const query = { pk: workflowHeadKey(id).pk, prefix: 'V#', newestFirst: true };
+      return queryPage(query, limit, cursor, workflowFromItem);
     },
 
     async deleteWorkflow(id, expectedVersion, at) {
@@ -320,19 +335,12 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     },
 
     async listFolders(parent, limit, cursor) {
-      const out = await client.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': 'FOLDERS', ':prefix': parent === '/' ? '/' : `${parent}/` },
-          Limit: limit,
-          ExclusiveStartKey: cursor ? decodeCursor<Record<string, unknown>>(cursor) : undefined,
-        }),
-      );
-      const items = (out.Items ?? [])
-        .map(({ pk: _pk, sk: _sk, kind: _kind, ...folder }) => folder as Folder)
-        .filter((f) => f.path !== parent);
-      return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
+      const prefix = parent === '/' ? '/' : `${parent}/`;
+      const page = await queryPage({ pk: 'FOLDERS', prefix }, limit, cursor, (item) => {
+        const { pk: _pk, sk: _sk, kind: _kind, ...folder } = item;
+        return folder as Folder;
+      });
+      return { ...page, items: page.items.filter((f) => f.path !== parent) };
     },
 
     async setWorkflowOwner(id, owner, expectedVersion, at) {
@@ -405,37 +413,19 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     },
 
     async listRunInstances(runId, limit, cursor) {
-      const out = await client.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :instances)',
-          ExpressionAttributeValues: { ':pk': runKey(runId).pk, ':instances': 'I#' },
-          Limit: limit,
-          ExclusiveStartKey: cursor ? decodeCursor<Record<string, unknown>>(cursor) : undefined,
-        }),
-      );
-      const items = (out.Items ?? []).map(instanceFromItem);
-      return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
+      return queryPage({ pk: runKey(runId).pk, prefix: 'I#' }, limit, cursor, instanceFromItem);
     },
 
     async listIterations(foreachInstanceId, attempt, limit, cursor) {
       const parsed = parseInstanceId(foreachInstanceId);
       if (!parsed) return { items: [] };
-      const out = await client.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :iterations)',
-          ExpressionAttributeValues: {
-            ':pk': runKey(parsed.runId).pk,
-            ':iterations': iterationPrefix(parsed.taskId, attempt),
-          },
-          ConsistentRead: true,
-          Limit: limit,
-          ExclusiveStartKey: cursor ? decodeCursor<Record<string, unknown>>(cursor) : undefined,
-        }),
+      const prefix = iterationPrefix(parsed.taskId, attempt);
+      return queryPage(
+        { pk: runKey(parsed.runId).pk, prefix, consistent: true },
+        limit,
+        cursor,
+        instanceFromItem,
       );
-      const items = (out.Items ?? []).map(instanceFromItem);
-      return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
     },
 
     async countIterationFailure(foreachInstanceId, attempt, index) {
