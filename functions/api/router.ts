@@ -6,15 +6,16 @@ import { backfillView, controlBackfill, createBackfill, getBackfill } from '#sha
 import { completeCallback, heartbeatCallback } from '#shared/engine/callbacks.ts';
 import type { EngineDeps } from '#shared/engine/deps.ts';
 import { diagnose } from '#shared/engine/diagnostics.ts';
+import { createFolder, listFolders, setFolderPermissions } from '#shared/engine/folders.ts';
 import { lineageOf } from '#shared/engine/lineage.ts';
 import { listOperations, recordOperation } from '#shared/engine/operation-records.ts';
 import { markSuccess, removeDependency, terminateInstance } from '#shared/engine/operations.ts';
 import {
   authorizeCreateIn,
-  authorizeFolderOwner,
+  authorizeSaveWorkflow,
   authorizeWorkflow,
   type Caller,
-  folderChain,
+  keepFolder,
   visibilityChecker,
 } from '#shared/engine/permissions.ts';
 import {
@@ -32,7 +33,7 @@ import {
   listWorkflowVersions,
   readAttemptLog,
 } from '#shared/engine/queries.ts';
-import { type RerunRequest, rerun } from '#shared/engine/reruns.ts';
+import { authorizeRerun, type RerunRequest, rerun } from '#shared/engine/reruns.ts';
 import { setResourceGroupLimit } from '#shared/engine/resource-groups.ts';
 import { createOneTimeRun } from '#shared/engine/runs.ts';
 import { rotateTriggerToken, triggerRun } from '#shared/engine/triggers.ts';
@@ -44,9 +45,8 @@ import {
   setSchedule,
   transferOwner,
 } from '#shared/engine/workflows.ts';
-import { ConflictError, NotFoundError, ValidationError } from '#shared/errors.ts';
+import { ValidationError } from '#shared/errors.ts';
 import type { OperationTarget } from '#shared/model/operation.ts';
-import type { Folder } from '#shared/ports/store.ts';
 import { ACCESS, checkAccess, type Rule, workflowOfInstance } from './access.ts';
 import { callerOf } from './identity.ts';
 import { openApiDocument } from './openapi.ts';
@@ -159,16 +159,8 @@ export function createApiRouter(
     message: `${verb} by ${actorOf(event as APIGatewayProxyEventV2)}`,
   });
   const rerunOne = async (event: unknown, id: string, request: RerunRequest) => {
-    const caller = callerFrom(event);
-    await authorizeWorkflow(deps, caller, workflowOfInstance(id), 'operate');
+    await authorizeRerun(deps, callerFrom(event), id, request);
     if (request.dryRun) return rerun(deps, id, request);
-    if (request.scope !== 'instance') {
-      // A rerun across workflows needs the right to operate each of them.
-      const plan = await rerun(deps, id, { ...request, dryRun: true });
-      for (const workflowId of new Set(plan.reset.map((i) => i.workflowId))) {
-        await authorizeWorkflow(deps, caller, workflowId, 'operate');
-      }
-    }
     return record(
       event,
       'rerun',
@@ -285,31 +277,17 @@ export function createApiRouter(
     return json(200, { ...page, items });
   });
   /** Creating in a folder, or moving a workflow into one, needs the folder's permission. */
-  const authorizeSave = async (event: unknown, body: unknown) => {
-    const definition = body as { id?: unknown; folder?: unknown } | null;
-    const folder = typeof definition?.folder === 'string' ? definition.folder : '/';
-    if (!/^\/([^/]+(\/[^/]+)*)?$/.test(folder)) return undefined; // The schema reports it, with its path.
-    const caller = callerFrom(event);
-    const existing =
-      typeof definition?.id === 'string' ? await deps.store.getWorkflow(definition.id) : undefined;
-    if (existing) await authorizeWorkflow(deps, caller, existing.definition.id, 'edit');
-    if (!existing || existing.definition.folder !== folder)
-      return authorizeCreateIn(deps, caller, folder, 'workflow');
-    return undefined;
-  };
-  /** The folder record a creation makes, written once the creation succeeded. */
-  const keepFolder = async (folder: Folder | undefined) => {
-    if (folder) await deps.store.putFolder(folder, { ifAbsent: true });
-  };
   app.post('/workflows', async ({ req, event }) => {
     const body = await bodyOf(req);
     const id = String((body as { id?: unknown } | null)?.id ?? '');
     const actor = actorOf(event as APIGatewayProxyEventV2);
-    const folder = (await deps.store.getWorkflow(id)) ? undefined : await authorizeSave(event, body);
+    const folder = (await deps.store.getWorkflow(id))
+      ? undefined
+      : await authorizeSaveWorkflow(deps, callerFrom(event), body);
     const result = await record(event, 'create-workflow', { kind: 'workflow', id }, {}, () =>
       createWorkflow(deps, body, actor),
     );
-    await keepFolder(folder);
+    await keepFolder(deps, folder);
     return json(201, { ...result.workflow, changed: result.changed });
   });
   app.get('/workflows/:id', async ({ params }) => json(200, await getWorkflow(deps, params.id ?? '')));
@@ -335,7 +313,7 @@ export function createApiRouter(
     const result = await record(event, 'copy-workflow', { kind: 'workflow', id }, body, () =>
       copyWorkflow(deps, id, body, actor),
     );
-    await keepFolder(folder);
+    await keepFolder(deps, folder);
     return json(201, { ...result.workflow, changed: result.changed });
   });
   app.post('/workflows/:id/owner', async ({ req, params, event }) => {
@@ -422,12 +400,12 @@ export function createApiRouter(
         { path: 'id', message: `expected '${params.id}'`, code: 'ID_MISMATCH' },
       ]);
     }
-    const folder = await authorizeSave(event, body);
+    const folder = await authorizeSaveWorkflow(deps, callerFrom(event), body);
     const actor = actorOf(event as APIGatewayProxyEventV2);
     const result = await record(event, 'save-workflow', { kind: 'workflow', id: String(id) }, {}, () =>
       saveWorkflow(deps, body, actor),
     );
-    await keepFolder(folder);
+    await keepFolder(deps, folder);
     return json(result.created ? 201 : 200, { ...result.workflow, changed: result.changed });
   });
 
@@ -470,60 +448,24 @@ export function createApiRouter(
 
   app.get('/folders', async ({ req, event }) => {
     const query = folderListQuerySchema.parse(queryOf(req.url));
-    const caller = callerFrom(event);
-    const page = await deps.store.listFolders(
-      query.parent ?? '/',
-      Math.min(query.limit ?? 100, 500),
-      query.cursor,
-    );
-    // A folder is visible to admins and to whoever has a role on it or above it.
-    const allFolders = new Map<string, Folder>();
-    const roleAbove = async (path: string) => {
-      for (const p of folderChain(path)) {
-        const folder = allFolders.get(p) ?? (await deps.store.getFolder(p));
-        if (folder) allFolders.set(p, folder);
-        if (folder && (folder.owners.includes(caller.id) || folder.users.includes(caller.id))) return true;
-      }
-      return false;
-    };
-    const items = [];
-    for (const folder of page.items) if (caller.admin || (await roleAbove(folder.path))) items.push(folder);
-    return json(200, { ...page, items });
+    return json(200, await listFolders(deps, callerFrom(event), query));
   });
   app.post('/folders', async ({ req, event }) => {
     const { path } = folderCreateSchema.parse(await bodyOf(req));
-    const caller = callerFrom(event);
-    const parent = path.slice(0, path.lastIndexOf('/')) || '/';
     return json(
       201,
-      await record(event, 'create-folder', { kind: 'folder', id: path }, { path }, async () => {
-        if (await deps.store.getFolder(path)) throw new ConflictError(`folder ${path} exists`);
-        await authorizeCreateIn(deps, caller, parent, 'folder');
-        const folder = {
-          path,
-          owners: [caller.id],
-          users: [],
-          createdAt: deps.clock.now().toISOString(),
-          createdBy: caller.id,
-        };
-        if (!(await deps.store.putFolder(folder, { ifAbsent: true })))
-          throw new ConflictError(`folder ${path} exists`);
-        return folder;
-      }),
+      await record(event, 'create-folder', { kind: 'folder', id: path }, { path }, () =>
+        createFolder(deps, callerFrom(event), path),
+      ),
     );
   });
   app.put('/folders/permissions', async ({ req, event }) => {
     const body = folderPermissionsSchema.parse(await bodyOf(req));
-    await authorizeFolderOwner(deps, callerFrom(event), body.path);
     return json(
       200,
-      await record(event, 'set-folder-permissions', { kind: 'folder', id: body.path }, body, async () => {
-        const folder = await deps.store.getFolder(body.path);
-        if (!folder) throw new NotFoundError('folder', body.path);
-        const updated = { ...folder, owners: body.owners, users: body.users };
-        await deps.store.putFolder(updated);
-        return updated;
-      }),
+      await record(event, 'set-folder-permissions', { kind: 'folder', id: body.path }, body, () =>
+        setFolderPermissions(deps, callerFrom(event), body),
+      ),
     );
   });
 

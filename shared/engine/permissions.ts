@@ -147,3 +147,29 @@ export async function authorizeFolderOwner(deps: Pick<EngineDeps, 'store'>, call
   if (caller.admin || folders.some((f) => f.owners.includes(caller.id))) return;
   throw new ForbiddenError(`${caller.id} does not own folder ${path}`, `own folder ${path}`);
 }
+
+/**
+ * Saving a workflow definition: editing needs `edit` on it, and creating it, or moving it to
+ * another folder, needs the folder's permission. Answers the folder record to keep once the
+ * save succeeded. A definition without a valid id or folder is left to the schema to report.
+ */
+export async function authorizeSaveWorkflow(
+  deps: Pick<EngineDeps, 'store' | 'clock'>,
+  caller: Caller,
+  input: unknown,
+): Promise<Folder | undefined> {
+  const definition = input as { id?: unknown; folder?: unknown } | null;
+  const folder = typeof definition?.folder === 'string' ? definition.folder : '/';
+  if (!/^\/([^/]+(\/[^/]+)*)?$/.test(folder)) return undefined;
+  const existing =
+    typeof definition?.id === 'string' ? await deps.store.getWorkflow(definition.id) : undefined;
+  if (existing) await authorizeWorkflow(deps, caller, existing.definition.id, 'edit');
+  if (!existing || existing.definition.folder !== folder)
+    return authorizeCreateIn(deps, caller, folder, 'workflow');
+  return undefined;
+}
+
+/** Keeps the folder record a creation made (see authorizeCreateIn), once the creation succeeded. */
+export async function keepFolder(deps: Pick<EngineDeps, 'store'>, folder: Folder | undefined): Promise<void> {
+  if (folder) await deps.store.putFolder(folder, { ifAbsent: true });
+}

@@ -6,7 +6,7 @@
 // the upstreams that are rerun with it) before anything is dispatched, so no report of a
 // rerun instance can reach a downstream that has not been reset yet.
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { instanceId as idOf } from '../model/ids.ts';
+import { instanceId as idOf, parseInstanceId, workflowIdOfRun } from '../model/ids.ts';
 import {
   FINISHED_STATUSES,
   type Instance,
@@ -18,6 +18,7 @@ import { resolveParameters } from '../params/parameters.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
 import type { EngineDeps } from './deps.ts';
 import { ActionNotAllowedError, FRESH_START, holdingRun, RERUNNABLE, rerunInstance } from './operations.ts';
+import { authorizeWorkflow, type Caller } from './permissions.ts';
 import { upstreamEffect } from './readiness.ts';
 import { decide } from './resolve.ts';
 import { dueAfter } from './timing.ts';
@@ -249,4 +250,24 @@ async function resetMember(
     }
   }
   return undefined;
+}
+
+/**
+ * A rerun needs the right to operate the instance's workflow, and, reaching downstream into
+ * other workflows, each of them (checked on the dry-run plan, before anything moves).
+ */
+export async function authorizeRerun(
+  deps: EngineDeps,
+  caller: Caller,
+  rootId: string,
+  request: RerunRequest,
+) {
+  const root = parseInstanceId(rootId);
+  if (!root) throw new NotFoundError('instance', rootId);
+  await authorizeWorkflow(deps, caller, workflowIdOfRun(root.runId), 'operate');
+  if (request.dryRun || request.scope === 'instance') return;
+  const plan = await rerun(deps, rootId, { ...request, dryRun: true });
+  for (const workflowId of new Set(plan.reset.map((i) => i.workflowId))) {
+    await authorizeWorkflow(deps, caller, workflowId, 'operate');
+  }
 }
