@@ -196,6 +196,7 @@ export const lineageSchema = z
       }),
     ),
     truncated: z.boolean(),
+    parent: z.object({ runId: z.string(), instanceId: z.string() }).optional(),
   })
   .meta({ id: 'Lineage' });
 

@@ -1,8 +1,8 @@
 // Lineage of an instance (seed 000): its upstream and downstream instances, layer by layer,
 // in its run and across runs (self-dependency, other workflows), with each node's status
 // and each edge's condition; a dependency an operator removed is marked `removed`.
-import { instanceId as idOf } from '../model/ids.ts';
-import type { Instance } from '../model/instance.ts';
+import { childRunId, instanceId as idOf } from '../model/ids.ts';
+import { currentAttempt, type Instance } from '../model/instance.ts';
 import type { EdgeCondition } from '../model/workflow.ts';
 import type { EngineDeps } from './deps.ts';
 import { getInstance } from './queries.ts';
@@ -18,6 +18,8 @@ export type LineageNode = {
   status: Instance['status'] | 'MISSING';
   /** Layers from the instance: negative upstream, positive downstream, 0 itself. */
   layer: number;
+  /** A subworkflow instance's child run (of its latest attempt): the nested DAG it opened. */
+  childRunId?: string;
 };
 export type LineageEdge = {
   from: string;
@@ -27,7 +29,14 @@ export type LineageEdge = {
   crossRun: boolean;
   removed: boolean;
 };
-export type Lineage = { root: string; nodes: LineageNode[]; edges: LineageEdge[]; truncated: boolean };
+export type Lineage = {
+  root: string;
+  nodes: LineageNode[];
+  edges: LineageEdge[];
+  truncated: boolean;
+  /** When the instance is in a child run: the subworkflow instance (and its run) that started it. */
+  parent?: { runId: string; instanceId: string };
+};
 
 export const MAX_LINEAGE_DEPTH = 10;
 /** The most nodes one lineage read returns: a wide graph is expanded layer by layer. */
@@ -85,7 +94,14 @@ export async function lineageOf(
   for (const edge of edges.values()) {
     edge.removed = loaded.get(edge.to)?.upstreamOutcomes[edge.from]?.outcome === 'REMOVED';
   }
-  return { root: root.id, nodes: [...nodes.values()], edges: [...edges.values()], truncated };
+  const run = await deps.store.getRun(root.runId);
+  return {
+    root: root.id,
+    nodes: [...nodes.values()],
+    edges: [...edges.values()],
+    truncated,
+    ...(run?.parent ? { parent: { runId: run.parent.runId, instanceId: run.parent.instanceId } } : {}),
+  };
 }
 
 function upLinks(instance: Instance): Link[] {
@@ -126,7 +142,12 @@ async function downLinks(deps: Pick<EngineDeps, 'store'>, instance: Instance): P
 }
 
 function nodeOf(instance: Instance, layer: number): LineageNode {
+  const workflow = instance.taskType === 'subworkflow' ? instance.task.config.workflow : undefined;
+  const attempt = currentAttempt(instance);
   return {
+    ...(typeof workflow === 'string' && attempt > 0
+      ? { childRunId: childRunId(workflow, instance.id, attempt) }
+      : {}),
     id: instance.id,
     workflowId: instance.workflowId,
     taskId: instance.taskId,

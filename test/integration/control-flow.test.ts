@@ -447,6 +447,17 @@ describe('terminate and rerun across subworkflows and loops', () => {
     expect((await finishedRun(childRunId)).status).toBe('TERMINATED');
     expect((await api<Instance>('GET', `/v1/instances/${childRunId}.slow`)).body.status).toBe('TERMINATED');
     expect((await finishedRun(runId)).status).toBe('TERMINATED');
+    // Lineage shows the nesting: the parent's node names its child run, the child's its parent.
+    const { body: parentLineage } = await api<{ nodes: { id: string; childRunId?: string }[] }>(
+      'GET',
+      `/v1/instances/${runId}.sub/lineage`,
+    );
+    expect(parentLineage.nodes.find((n) => n.id === `${runId}.sub`)?.childRunId).toBe(childRunId);
+    const { body: childLineage } = await api<{ parent?: { instanceId: string } }>(
+      'GET',
+      `/v1/instances/${childRunId}.slow/lineage`,
+    );
+    expect(childLineage.parent?.instanceId).toBe(`${runId}.sub`);
     // TERMINATED counts as a failure for its edges: the downstream is blocked, not run.
     expect(await instance(runId, 'after')).toMatchObject({ status: 'WAITING_UPSTREAM', blocked: true });
     // Terminating again answers the same; a finished instance of another kind cannot be terminated.
