@@ -3,7 +3,7 @@
 // schedule group, the event bus and its rule, the HTTP API). Hardening comes later.
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpNoneAuthorizer, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
@@ -96,6 +96,12 @@ export type RondoStackProps = StackProps & {
   taskFunctionPrefix?: string;
   /** Identities that may do everything through the API (IAM user names, `role/session`). */
   admins?: string[];
+  /**
+   * How API callers authenticate: IAM (SigV4, the default; the caller is its IAM identity) or
+   * JWT from any OIDC issuer such as a Cognito user pool (the caller is the token's
+   * `username`, `cognito:username` or `sub`). The URL-trigger route checks its own token either way.
+   */
+  apiAuth?: { mode: 'IAM' } | { mode: 'JWT'; issuer: string; audience: string[] };
 };
 
 export class RondoStack extends Stack {
@@ -423,8 +429,14 @@ export class RondoStack extends Stack {
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: `${prefix}-api`,
       description: 'Rondo operations API',
-      // Callers sign requests with SigV4; the API handler reads the caller's IAM identity.
-      defaultAuthorizer: new HttpIamAuthorizer(),
+      // IAM: callers sign requests with SigV4 and the handler reads their IAM identity. JWT:
+      // API Gateway checks the token against the issuer, and the handler reads its claims.
+      defaultAuthorizer:
+        props.apiAuth?.mode === 'JWT'
+          ? new HttpJwtAuthorizer('JwtAuthorizer', props.apiAuth.issuer, {
+              jwtAudience: props.apiAuth.audience,
+            })
+          : new HttpIamAuthorizer(),
     });
     const integration = new HttpLambdaIntegration('ApiIntegration', apiFunction, {
       payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,

@@ -448,6 +448,31 @@ describe('HTTP API', () => {
       PayloadFormatVersion: '2.0',
     });
   });
+
+  it('can check JWTs from an OIDC issuer instead of IAM, with the URL trigger still on its token', () => {
+    const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+    const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+    const issuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example';
+    const jwt = Template.fromStack(
+      new RondoStack(app, 'rondo-jwt', {
+        stage: 'jwt',
+        apiAuth: { mode: 'JWT', issuer, audience: ['rondo-console'] },
+      }),
+    );
+    jwt.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: issuer, Audience: ['rondo-console'] },
+    });
+    const routes = Object.values(
+      resources<{ RouteKey: string; AuthorizationType: string }>(jwt, 'AWS::ApiGatewayV2::Route'),
+    ).map((r) => [r.Properties.RouteKey, r.Properties.AuthorizationType]);
+    expect(routes.sort()).toEqual([
+      ['ANY /v1/{proxy+}', 'JWT'],
+      ['POST /v1/triggers/{workflowId}', 'NONE'],
+    ]);
+  });
 });
 
 const STATE_MACHINES = [

@@ -1,5 +1,6 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { identityOfArn } from '#functions/api/identity.ts';
+import { callerOf, identityOfArn } from '#functions/api/identity.ts';
 import { isLoopbackHost } from '#local/api-gateway.ts';
 
 describe('caller identity from IAM', () => {
@@ -10,6 +11,18 @@ describe('caller identity from IAM', () => {
 
   it('keeps the role with the session of an assumed role: the session alone is chosen by the caller', () => {
     expect(identityOfArn('arn:aws:sts::123456789012:assumed-role/Operators/alice')).toBe('Operators/alice');
+  });
+});
+
+describe('caller identity from a JWT', () => {
+  const withClaims = (claims: Record<string, string>) =>
+    ({ requestContext: { authorizer: { jwt: { claims } } } }) as unknown as APIGatewayProxyEventV2;
+
+  it('is the username, else the Cognito username, else the subject', () => {
+    expect(callerOf(withClaims({ username: 'dana', sub: 'x' }))).toBe('dana');
+    expect(callerOf(withClaims({ 'cognito:username': 'eve', sub: 'x' }))).toBe('eve');
+    expect(callerOf(withClaims({ sub: '8f1c' }))).toBe('8f1c');
+    expect(callerOf({ requestContext: {} } as unknown as APIGatewayProxyEventV2)).toBeUndefined();
   });
 });
 
