@@ -163,6 +163,7 @@ export const eventInstanceQuerySchema = z.strictObject({
     .transform((text) => text.split(',').filter(Boolean))
     .pipe(z.array(z.enum(['PENDING', 'CONSUMING', 'CONSUMED', 'EXPIRED', 'REJECTED'])))
     .optional(),
+  cycleType: z.enum(CYCLE_TYPES).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().optional(),
 });

@@ -2,6 +2,7 @@
 
 import { ConflictError } from '../errors.ts';
 import type { EventInstance } from '../model/event-instance.ts';
+import { CYCLE_TYPES, type CycleType } from '../model/workflow.ts';
 import type { EngineDeps } from './deps.ts';
 import { decide } from './resolve.ts';
 
@@ -33,6 +34,10 @@ export async function receiveEvent(deps: EngineDeps, event: ReceivedEvent): Prom
     receivedAt: deps.clock.now().toISOString(),
     status: malformed ? 'REJECTED' : 'PENDING',
     detail: event.detail,
+    // The cycle the event is for (seed 001), when its sender names a known one.
+    ...(CYCLE_TYPES.includes(event.detail.cycleType as CycleType)
+      ? { cycleType: event.detail.cycleType as CycleType }
+      : {}),
     ...(malformed ? { reason: `detail.dataTime ${JSON.stringify(given)} is not an ISO 8601 date-time` } : {}),
   };
   const fresh = await deps.store.putEventInstance(instance);

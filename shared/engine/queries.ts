@@ -417,6 +417,7 @@ export type EventInstanceFilters = {
   receivedFrom?: string;
   receivedTo?: string;
   status?: EventInstanceStatus[];
+  cycleType?: CycleType;
   limit?: number;
   cursor?: string;
 };
@@ -439,6 +440,7 @@ export async function listEventInstances(
   const statuses = filters.status?.length ? new Set(filters.status) : undefined;
   const matches = (e: EventInstance) =>
     (!statuses || statuses.has(e.status)) &&
+    (!filters.cycleType || e.cycleType === filters.cycleType) &&
     (!filters.dataTimeFrom || e.dataTime >= filters.dataTimeFrom) &&
     (!filters.dataTimeTo || e.dataTime <= filters.dataTimeTo) &&
     (!filters.receivedFrom || e.receivedAt >= filters.receivedFrom) &&

@@ -1,4 +1,5 @@
 // An event instance: one received external event (PRODUCT.md §2).
+import type { CycleType } from './workflow.ts';
 
 /** REJECTED: received but unusable (e.g. a malformed data time); kept, never matched. */
 export type EventInstanceStatus = 'PENDING' | 'CONSUMING' | 'CONSUMED' | 'EXPIRED' | 'REJECTED';
@@ -11,6 +12,8 @@ export type EventInstance = {
   dataTime: string;
   triggerTime: string;
   receivedAt: string;
+  /** The cycle it stands for, when its sender names one (`detail.cycleType`). */
+  cycleType?: CycleType;
   status: EventInstanceStatus;
   detail: Record<string, unknown>;
   /** Why a REJECTED event could not be used. */

@@ -559,7 +559,7 @@ describe('status rules, batch actions and records', () => {
     const { status } = await api('POST', '/v1/events', {
       Source: 'acme.files',
       DetailType: event,
-      Detail: JSON.stringify({ dataTime }),
+      Detail: JSON.stringify({ dataTime, cycleType: 'DAY' }),
     });
     expect(status).toBe(202);
     await settled(`${runId}.waits`, 'SUCCESS');
@@ -574,6 +574,10 @@ describe('status rules, batch actions and records', () => {
     expect(all.items.map((e) => e.id)).toContain(eventId);
     const { body: pending } = await api<Events>('GET', `/v1/event-instances?name=${event}&status=PENDING`);
     expect(pending.items).toEqual([]);
+    const byCycle = async (cycle: string) =>
+      (await api<Events>('GET', `/v1/event-instances?name=${event}&cycleType=${cycle}`)).body.items.length;
+    expect(await byCycle('DAY')).toBe(1);
+    expect(await byCycle('HOUR')).toBe(0);
     const { body: consumers } = await api<{ items: { id: string; status: string }[] }>(
       'GET',
       `/v1/event-instances/${eventId}/consumers`,
