@@ -76,6 +76,8 @@ export const ACCESS: Record<string, Rule> = {
   'GET /folders': { kind: 'handler' },
   'POST /folders': { kind: 'handler' },
   'PUT /folders/permissions': { kind: 'handler' },
+  'DELETE /folders': { kind: 'handler' },
+  'POST /folders/move': { kind: 'handler' },
 };
 
 /** The workflow an instance or run id belongs to, or not found. */

@@ -31,6 +31,8 @@ import {
   eventInstanceQuerySchema,
   folderCreateSchema,
   folderListQuerySchema,
+  folderMoveSchema,
+  folderPathQuerySchema,
   folderPermissionsSchema,
   instanceFilterSchema,
   instanceListQuerySchema,
@@ -86,6 +88,22 @@ const batchBodySchema = z.strictObject({
 
 /** Every route of the router, documented. */
 export const ROUTES: Route[] = [
+  {
+    method: 'delete',
+    path: '/v1/folders',
+    summary: 'Delete an empty folder',
+    tags: ['permissions'],
+    query: folderPathQuerySchema,
+    responses: { ...ok('deleted', anyObjectSchema), ...errors },
+  },
+  {
+    method: 'post',
+    path: '/v1/folders/move',
+    summary: 'Rename or move a folder with everything below it (resumable)',
+    tags: ['permissions'],
+    body: folderMoveSchema,
+    responses: { ...ok('moved', anyObjectSchema), ...errors },
+  },
   {
     method: 'put',
     path: '/v1/workflows/{id}/permissions',

@@ -6,7 +6,13 @@ import { backfillView, controlBackfill, createBackfill, getBackfill } from '#sha
 import { completeCallback, heartbeatCallback } from '#shared/engine/callbacks.ts';
 import type { EngineDeps } from '#shared/engine/deps.ts';
 import { diagnose } from '#shared/engine/diagnostics.ts';
-import { createFolder, listFolders, setFolderPermissions } from '#shared/engine/folders.ts';
+import {
+  createFolder,
+  deleteFolder,
+  listFolders,
+  moveFolder,
+  setFolderPermissions,
+} from '#shared/engine/folders.ts';
 import { lineageOf } from '#shared/engine/lineage.ts';
 import { listOperations, recordOperation } from '#shared/engine/operation-records.ts';
 import { markSuccess, removeDependency, terminateInstance } from '#shared/engine/operations.ts';
@@ -59,6 +65,8 @@ import {
   eventInstanceQuerySchema,
   folderCreateSchema,
   folderListQuerySchema,
+  folderMoveSchema,
+  folderPathQuerySchema,
   folderPermissionsSchema,
   instanceFilterSchema,
   instanceListQuerySchema,
@@ -456,6 +464,24 @@ export function createApiRouter(
       201,
       await record(event, 'create-folder', { kind: 'folder', id: path }, { path }, () =>
         createFolder(deps, callerFrom(event), path),
+      ),
+    );
+  });
+  app.delete('/folders', async ({ req, event }) => {
+    const { path } = folderPathQuerySchema.parse(queryOf(req.url));
+    return json(
+      200,
+      await record(event, 'delete-folder', { kind: 'folder', id: path }, { path }, () =>
+        deleteFolder(deps, callerFrom(event), path),
+      ),
+    );
+  });
+  app.post('/folders/move', async ({ req, event }) => {
+    const body = folderMoveSchema.parse(await bodyOf(req));
+    return json(
+      200,
+      await record(event, 'move-folder', { kind: 'folder', id: body.path }, body, () =>
+        moveFolder(deps, callerFrom(event), body),
       ),
     );
   });

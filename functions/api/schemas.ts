@@ -208,3 +208,6 @@ export const folderListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().optional(),
 });
+
+export const folderPathQuerySchema = z.strictObject({ path: folderPath });
+export const folderMoveSchema = z.strictObject({ path: folderPath, to: folderPath });

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Folder, Page } from '../ports/store.ts';
 import type { EngineDeps } from './deps.ts';
 import { authorizeCreateIn, authorizeFolderOwner, type Caller, folderChain } from './permissions.ts';
+import { saveWorkflow } from './workflows.ts';
 
 /** Creates a folder owned by its creator; subfolders need the owners of the folder above. */
 export async function createFolder(deps: Pick<EngineDeps, 'store' | 'clock'>, caller: Caller, path: string) {
@@ -59,4 +60,80 @@ export async function listFolders(
   const items: Folder[] = [];
   for (const folder of page.items) if (await hasRole(folder.path)) items.push(folder);
   return { ...page, items };
+}
+
+/** Deletes an empty folder (no workflows, no subfolders below it). */
+export async function deleteFolder(deps: Pick<EngineDeps, 'store'>, caller: Caller, path: string) {
+  await authorizeFolderOwner(deps, caller, path);
+  const [workflows, subfolders] = await Promise.all([
+    deps.store.listWorkflows(path, 1),
+    deps.store.listFolders(path, 1),
+  ]);
+  if (workflows.items.length > 0 || subfolders.items.length > 0) {
+    throw new ConflictError(`folder ${path} is not empty: move or delete what is in it first`);
+  }
+  await deps.store.deleteFolder(path);
+  return { path, deleted: true };
+}
+
+const MOVE_PAGE = 100;
+
+/**
+ * Renames or moves a folder with everything below it: each workflow below is saved again
+ * with its new folder (a new version, so its history says where it was), and each folder
+ * record below moves with its permissions. Needs the folder's owners, and the right to create
+ * a folder where it goes. Not atomic, but resumable: repeating the same move finishes it.
+ */
+export async function moveFolder(
+  deps: Pick<EngineDeps, 'store' | 'clock' | 'scheduler'>,
+  caller: Caller,
+  move: { path: string; to: string },
+) {
+  const { path, to } = move;
+  if (to === path || to.startsWith(`${path}/`)) {
+    throw new ConflictError(`folder ${path} cannot move into itself (${to})`);
+  }
+  const source = await deps.store.getFolder(path);
+  const target = await deps.store.getFolder(to);
+  // A move cut short left its source and its target both: repeating it goes on.
+  if (!source && !target) throw new NotFoundError('folder', path);
+  if (source) {
+    await authorizeFolderOwner(deps, caller, path);
+    if (target && target.createdBy !== `move:${path}`) throw new ConflictError(`folder ${to} exists`);
+    await authorizeCreateIn(deps, caller, to.slice(0, to.lastIndexOf('/')) || '/', 'folder');
+  }
+  const renamed = (folder: string) => `${to}${folder.slice(path.length)}`;
+  let moved = 0;
+  for (;;) {
+    const page = await deps.store.listWorkflows(path, MOVE_PAGE);
+    for (const workflow of page.items) {
+      await saveWorkflow(
+        deps,
+        { ...workflow.definition, folder: renamed(workflow.definition.folder) },
+        caller.id,
+      );
+      moved++;
+    }
+    if (page.items.length < MOVE_PAGE) break;
+  }
+  const folders = [...(source ? [source] : []), ...(await allFolders(deps, path))];
+  for (const folder of folders) {
+    await deps.store.putFolder(
+      { ...folder, path: renamed(folder.path), createdBy: `move:${path}` },
+      { ifAbsent: true },
+    );
+    await deps.store.deleteFolder(folder.path);
+  }
+  return { path, to, workflows: moved, folders: folders.length };
+}
+
+async function allFolders(deps: Pick<EngineDeps, 'store'>, parent: string): Promise<Folder[]> {
+  const all: Folder[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listFolders(parent, 500, cursor);
+    all.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return all;
 }

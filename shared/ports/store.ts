@@ -124,6 +124,7 @@ export type Store = {
   getFolder(path: string): Promise<Folder | undefined>;
   /** Stores a folder; with `ifAbsent` only if it has no record yet (answers whether it wrote). */
   putFolder(folder: Folder, options?: { ifAbsent?: boolean }): Promise<boolean>;
+  deleteFolder(path: string): Promise<void>;
   /** Folders below `parent` (every depth), in path order. */
   listFolders(parent: string, limit: number, cursor?: string): Promise<Page<Folder>>;
   /** Gives the workflow to another owner; refuses a stale `expectedVersion`. */

@@ -117,4 +117,58 @@ describe('permissions', () => {
     ).toEqual([['carol', 'terminate']]);
     expect((await alice.delete(`/v1/workflows/${id}`)).status).toBe(200);
   }, 60_000);
+
+  it('renames a folder with what is below it, keeping permissions, and deletes only empty folders', async () => {
+    const root = `/${unique('mv')}`;
+    const user = (name: string) => ({
+      get: (path: string) => api<Record<string, unknown> & ErrorBody>('GET', path, { user: name }),
+      post: (path: string, body: unknown = {}) =>
+        api<Record<string, unknown> & ErrorBody>('POST', path, { user: name, body }),
+      delete: (path: string) => api<Record<string, unknown> & ErrorBody>('DELETE', path, { user: name }),
+      put: (path: string, body: unknown) =>
+        api<Record<string, unknown> & ErrorBody>('PUT', path, { user: name, body }),
+    });
+    const olga = user('olga');
+    const vic = user('vic');
+    const id = unique('mvwf');
+    expect(
+      (
+        await olga.post('/v1/workflows', {
+          id,
+          name: id,
+          folder: `${root}/etl`,
+          tasks: [{ id: 'a', type: 'noop' }],
+        })
+      ).status,
+    ).toBe(201);
+    expect((await olga.post('/v1/folders', { path: `${root}/etl/sub` })).status).toBe(201);
+    expect(
+      (await olga.put('/v1/folders/permissions', { path: `${root}/etl`, owners: ['olga'], users: ['vic'] }))
+        .status,
+    ).toBe(200);
+
+    const notEmpty = await olga.delete(`/v1/folders?path=${root}/etl`);
+    expect(notEmpty.status).toBe(409);
+    expect(
+      (await vic.post('/v1/folders/move', { path: `${root}/etl`, to: `${root}/pipelines` })).status,
+    ).toBe(403);
+    expect(
+      (await olga.post('/v1/folders/move', { path: `${root}/etl`, to: `${root}/etl/inner` })).status,
+    ).toBe(409);
+
+    const moved = await olga.post('/v1/folders/move', { path: `${root}/etl`, to: `${root}/pipelines` });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body).toMatchObject({ workflows: 1, folders: 2 });
+    const { body: workflow } = await olga.get(`/v1/workflows/${id}`);
+    expect(workflow).toMatchObject({ version: 2, definition: { folder: `${root}/pipelines` } });
+    const folders = await olga.get(`/v1/folders?parent=${root}`);
+    expect((folders.body.items as { path: string }[]).map((f) => f.path)).toEqual([
+      `${root}/pipelines`,
+      `${root}/pipelines/sub`,
+    ]);
+    // The folder's users came along: vic still sees the workflow.
+    expect((await vic.get(`/v1/workflows/${id}`)).status).toBe(200);
+    expect((await olga.delete(`/v1/folders?path=${root}/pipelines/sub`)).status).toBe(200);
+    expect((await olga.delete(`/v1/folders?path=${root}/pipelines/sub`)).status).toBe(404);
+  });
 });

@@ -230,6 +230,10 @@ function createAtomicStore(): MemoryStore {
       return true;
     },
 
+    async deleteFolder(path) {
+      folders.delete(path);
+    },
+
     async listFolders(parent, limit, cursor) {
       const prefix = parent === '/' ? '/' : `${parent}/`;
       const all = [...folders.values()]

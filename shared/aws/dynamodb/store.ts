@@ -7,6 +7,7 @@ import {
   type BatchGetCommandOutput,
   BatchWriteCommand,
   type BatchWriteCommandOutput,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -332,6 +333,10 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         if (options.ifAbsent && isConditionFailure(error)) return false;
         throw error;
       }
+    },
+
+    async deleteFolder(path) {
+      await client.send(new DeleteCommand({ TableName, Key: folderKey(path) }));
     },
 
     async listFolders(parent, limit, cursor) {
