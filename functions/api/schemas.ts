@@ -126,6 +126,10 @@ export const rerunSchema = z.strictObject({
   instanceIds: z.array(z.string().min(1)).min(1).max(MAX_BATCH).optional(),
   dryRun: z.boolean().default(false),
   parameters: z.record(z.string(), z.unknown()).optional(),
+  /** false: an instance that listens for an event waits for a new one. */
+  ignoreEvent: z.boolean().default(true),
+  /** true: the instance respects its upstreams (parents, previous cycle) as they stand. */
+  checkParent: z.boolean().default(false),
 });
 
 const batchIds = z.array(z.string().min(1)).min(1).max(MAX_BATCH);

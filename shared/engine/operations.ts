@@ -8,6 +8,7 @@ import { type EdgeCondition, subworkflowConfigSchema } from '../model/workflow.t
 import type { InstancePatch } from '../ports/store.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
 import type { EngineDeps } from './deps.ts';
+import { releaseWaitingEvent } from './events.ts';
 import { allIterations } from './loops.ts';
 import { upstreamEffect } from './readiness.ts';
 import { decide, unblocking } from './resolve.ts';
@@ -272,7 +273,59 @@ export const FRESH_START: InstancePatch = {
 export type RerunOptions = {
   /** Overrides of the run's parameters for this rerun (rerun > run > default), already checked. */
   parameters?: Record<string, unknown>;
+  /**
+   * An instance that listens for an event runs again without it (true, the default), or waits
+   * for a new event for its data time (false): the one it consumed before does not count.
+   */
+  ignoreEvent?: boolean;
+  /** Respect its upstreams (its direct parents and, if self-dependent, its previous cycle) as they stand, instead of running now. */
+  checkParent?: boolean;
 };
+
+/** The readiness counters of an instance from the reports its upstreams made (removed ones aside). */
+export function countersFromReports(instance: Instance) {
+  const upstreams = [
+    ...instance.upstream.map((edge) => [idOf(instance.runId, edge.taskId), edge.condition] as const),
+    ...instance.externalUpstream.map((up) => [up.instanceId, up.condition] as const),
+  ];
+  let waitingUpstreams = 0;
+  let blockingUpstreams = 0;
+  let unmetUpstreams = 0;
+  for (const [upstreamId, condition] of upstreams) {
+    const report = instance.upstreamOutcomes[upstreamId];
+    if (report?.outcome === 'REMOVED') continue;
+    if (!report) {
+      waitingUpstreams++;
+      continue;
+    }
+    const effect = upstreamEffect(condition, report.outcome);
+    blockingUpstreams += effect.blocking;
+    unmetUpstreams += effect.unmet;
+  }
+  return { waitingUpstreams, blockingUpstreams, unmetUpstreams };
+}
+
+/** Whether a rerun of this instance waits for a new event (see RerunOptions.ignoreEvent). */
+export const waitsForNewEvent = (instance: Instance, options: { ignoreEvent?: boolean }) =>
+  options.ignoreEvent === false && instance.task.event !== undefined;
+
+/**
+ * Registers a rerun instance back in WAITING_EVENT as waiting for its event, and releases it
+ * at once if a new (PENDING) event for its data time has come already.
+ */
+export async function awaitNewEvent(deps: EngineDeps, instance: Instance): Promise<void> {
+  const event = instance.task.event;
+  if (!event) return;
+  await deps.store.putEventWaiter(event.name, instance.dataTime, instance.id);
+  const ids = await deps.store.listEventIds(event.name, instance.dataTime);
+  const events = await Promise.all(ids.map((eventId) => deps.store.getEventInstance(eventId)));
+  const pending = events.filter((e) => e?.status === 'PENDING').map((e) => e?.id ?? '');
+  if (pending.length > 0 && (await releaseWaitingEvent(deps, instance.id)) === 'RELEASED') {
+    const at = deps.clock.now().toISOString();
+    for (const eventId of pending)
+      await deps.store.setEventStatus(eventId, ['PENDING'], 'CONSUMED', at, [instance.id]);
+  }
+}
 
 export async function rerunInstance(
   deps: EngineDeps,
@@ -291,19 +344,26 @@ export async function rerunInstance(
     if (!RERUNNABLE.has(instance.status))
       throw ActionNotAllowedError.forStatus('rerun', instance, RERUNNABLE);
     const now = deps.clock.now();
+    const forEvent = waitsForNewEvent(instance, options);
+    const validity = instance.task.event?.validitySeconds;
     try {
       const waiting = await deps.store.transitionInstance(
         instance,
-        'WAITING_UPSTREAM',
+        forEvent ? 'WAITING_EVENT' : 'WAITING_UPSTREAM',
         now.toISOString(),
         {
           ...FRESH_START,
-          waitingUpstreams: 0,
-          blockingUpstreams: 0,
-          unmetUpstreams: 0,
+          ...(options.checkParent
+            ? countersFromReports(instance)
+            : { waitingUpstreams: 0, blockingUpstreams: 0, unmetUpstreams: 0 }),
           ...(options.parameters ? { parameters: options.parameters } : {}),
-          // Due at once: if the dispatch below is lost, the reconciler decides it again.
-          dueAt: dueAfter(now, 0, deps.settings),
+          // Due at once (if the dispatch below is lost, the reconciler decides it again), or
+          // waiting for an event, when its validity ends.
+          dueAt: forEvent
+            ? validity
+              ? new Date(now.getTime() + validity * 1000).toISOString()
+              : undefined
+            : dueAfter(now, 0, deps.settings),
           ...(instance.holdsSlot ? { holdsSlot: undefined } : {}),
           ...holdingRun(instance).patch,
         },
@@ -314,7 +374,10 @@ export async function rerunInstance(
           ...holdingRun(instance).options,
         },
       );
-      await deps.dispatchQueue.send([{ instanceId: waiting.id }]);
+      if (forEvent) await awaitNewEvent(deps, waiting);
+      // Its upstreams decide (it may wait, or be blocked), or it runs now.
+      else if (options.checkParent) await decide(deps, waiting);
+      else await deps.dispatchQueue.send([{ instanceId: waiting.id }]);
       return waiting;
     } catch (error) {
       if (!(error instanceof ConflictError) || tries >= MOVE_TRIES) throw error;

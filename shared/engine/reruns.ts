@@ -17,7 +17,15 @@ import type { EdgeCondition } from '../model/workflow.ts';
 import { resolveParameters } from '../params/parameters.ts';
 import { mapWithConcurrency } from '../util/concurrency.ts';
 import type { EngineDeps } from './deps.ts';
-import { ActionNotAllowedError, FRESH_START, holdingRun, RERUNNABLE, rerunInstance } from './operations.ts';
+import {
+  ActionNotAllowedError,
+  awaitNewEvent,
+  FRESH_START,
+  holdingRun,
+  RERUNNABLE,
+  rerunInstance,
+  waitsForNewEvent,
+} from './operations.ts';
 import { authorizeWorkflow, type Caller } from './permissions.ts';
 import { upstreamEffect } from './readiness.ts';
 import { decide } from './resolve.ts';
@@ -36,6 +44,10 @@ export type RerunRequest = {
   dryRun: boolean;
   /** Overrides of the parameters of the instances of the root's workflow (rerun > run > default). */
   parameters?: Record<string, unknown>;
+  /** false: instances that listen for an event wait for a new one (see RerunOptions). Default true. */
+  ignoreEvent?: boolean;
+  /** The instance respects its upstreams (parents, previous cycle) as they stand. Default false. */
+  checkParent?: boolean;
 };
 
 export type PlannedInstance = {
@@ -106,21 +118,29 @@ export async function rerun(deps: EngineDeps, rootId: string, request: RerunRequ
 
   const rerunIds = new Set([...(includesRoot ? [root.id] : []), ...members.map((m) => m.id)]);
   const reset = await mapWithConcurrency(members, CONCURRENCY, (member) =>
-    resetMember(
-      deps,
-      member,
-      rerunIds,
-      parameters && member.workflowId === root.workflowId ? { parameters } : {},
-    ),
+    resetMember(deps, member, rerunIds, {
+      ...(parameters && member.workflowId === root.workflowId ? { parameters } : {}),
+      ...(request.ignoreEvent === false ? { ignoreEvent: false } : {}),
+    }),
   );
   if (includesRoot) {
-    await rerunInstance(deps, root.id, parameters ? { parameters } : {});
+    await rerunInstance(deps, root.id, {
+      ...(parameters ? { parameters } : {}),
+      ...(request.ignoreEvent === false ? { ignoreEvent: false } : {}),
+      ...(request.checkParent ? { checkParent: true } : {}),
+    });
   }
   // Now that every member waits for the rerun upstreams, decide those that wait for none.
   await mapWithConcurrency(
     reset.filter((m): m is Instance => m !== undefined && m.waitingUpstreams === 0),
     CONCURRENCY,
     (member) => decide(deps, member),
+  );
+  // Those that wait for a new event: registered now, released if one came already.
+  await mapWithConcurrency(
+    reset.filter((m): m is Instance => m?.status === 'WAITING_EVENT'),
+    CONCURRENCY,
+    (member) => awaitNewEvent(deps, member),
   );
   return plan;
 }
@@ -203,7 +223,7 @@ async function resetMember(
   deps: EngineDeps,
   initial: Instance,
   rerunIds: ReadonlySet<string>,
-  options: { parameters?: Record<string, unknown> },
+  options: { parameters?: Record<string, unknown>; ignoreEvent?: boolean },
 ) {
   let member: Instance | undefined = initial;
   for (let tries = 0; member; tries++) {
@@ -227,9 +247,11 @@ async function resetMember(
     }
     const now = deps.clock.now();
     try {
+      const forEvent = waitsForNewEvent(member, options);
+      const validity = member.task.event?.validitySeconds;
       return await deps.store.transitionInstance(
         member,
-        'WAITING_UPSTREAM',
+        forEvent ? 'WAITING_EVENT' : 'WAITING_UPSTREAM',
         now.toISOString(),
         {
           ...FRESH_START,
@@ -237,8 +259,15 @@ async function resetMember(
           waitingUpstreams: waiting,
           blockingUpstreams: blocking,
           unmetUpstreams: unmet,
-          // Waiting for nothing: due, so that a decision lost below is made by the reconciler.
-          dueAt: waiting === 0 ? dueAfter(now, 0, deps.settings) : undefined,
+          // Waiting for nothing: due, so that a decision lost below is made by the reconciler;
+          // waiting for an event: due when its validity ends.
+          dueAt: forEvent
+            ? validity
+              ? new Date(now.getTime() + validity * 1000).toISOString()
+              : undefined
+            : waiting === 0
+              ? dueAfter(now, 0, deps.settings)
+              : undefined,
           ...(options.parameters ? { parameters: options.parameters } : {}),
           ...holdingRun(member).patch,
         },

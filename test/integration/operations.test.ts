@@ -629,6 +629,68 @@ describe('status rules, batch actions and records', () => {
     expect((await get(`${runId}.say`)).outputs).toMatchObject({ mode: 'second' });
   });
 
+  it('reruns an event listener without its event by default, or waiting for a new one with ignoreEvent false', async () => {
+    const id = unique('opignore');
+    const event = `${id}-ready`;
+    await save({ id, name: id, tasks: [{ id: 'waits', type: 'noop', event: { name: event } }] });
+    const runId = await fire(id);
+    const emit = async () => {
+      const { status } = await api('POST', '/v1/events', {
+        Source: 'acme.files',
+        DetailType: event,
+        Detail: JSON.stringify({ dataTime: '2026-04-01T10:00:00.000Z' }),
+      });
+      expect(status).toBe(202);
+    };
+    await emit();
+    await settled(`${runId}.waits`, 'SUCCESS');
+    // Waiting for a new event: the consumed one does not count.
+    expect((await api('POST', `/v1/instances/${runId}.waits/rerun`, { ignoreEvent: false })).status).toBe(
+      200,
+    );
+    expect((await get(`${runId}.waits`)).status).toBe('WAITING_EVENT');
+    await emit();
+    await eventually(async () => {
+      const waits = await get(`${runId}.waits`);
+      return waits.status === 'SUCCESS' && waits.accumulatedRuns === 2 ? true : undefined;
+    }, 'the rerun released by the new event');
+    // By default the event is ignored: it runs at once.
+    expect((await api('POST', `/v1/instances/${runId}.waits/rerun`, {})).status).toBe(200);
+    await eventually(async () => {
+      const waits = await get(`${runId}.waits`);
+      return waits.status === 'SUCCESS' && waits.accumulatedRuns === 3 ? true : undefined;
+    }, 'the rerun that ignores its event');
+  });
+
+  it('runs a rerun whatever its parents did, unless checkParent asks to respect them', async () => {
+    const id = unique('opparent');
+    await save({
+      id,
+      name: id,
+      tasks: [fixable('a', markerPath()), { id: 'b', type: 'noop' }],
+      edges: [{ from: 'a', to: 'b' }],
+    });
+    const runId = await fire(id);
+    expect(await finishedRun(runId)).toBe('FAILED');
+    expect((await api('POST', `/v1/instances/${runId}.b/mark-success`)).status).toBe(200);
+    await settled(`${runId}.b`, 'SUCCESS');
+    // Without checkParent: b runs, although a failed.
+    expect((await api('POST', `/v1/instances/${runId}.b/rerun`, {})).status).toBe(200);
+    await eventually(async () => {
+      const b = await get(`${runId}.b`);
+      return b.status === 'SUCCESS' && b.accumulatedRuns === 1 ? true : undefined;
+    }, 'b to run');
+    // With it: a's failure blocks b, as in a first run.
+    expect((await api('POST', `/v1/instances/${runId}.b/rerun`, { checkParent: true })).status).toBe(200);
+    await eventually(async () => ((await get(`${runId}.b`)).blocked ? true : undefined), 'b to be blocked');
+    expect(await get(`${runId}.b`)).toMatchObject({
+      status: 'WAITING_UPSTREAM',
+      blocked: true,
+      accumulatedRuns: 1,
+    });
+    expect(await finishedRun(runId)).toBe('FAILED');
+  });
+
   it('lists an instance attempts', async () => {
     const id = unique('opattempts');
     await save({ id, name: id, tasks: [{ id: 'only', type: 'noop' }] });
