@@ -291,12 +291,16 @@ describe('rerun scopes and ranges', () => {
   });
 
   it('reruns the instance and everything downstream in range, in dependency order, each once more', async () => {
-    const { body: plan } = await api<Plan>('POST', `/v1/instances/${run1}.a/rerun`, {
-      scope: 'instance_and_downstream',
-      downstreamRange: 'all',
+    const request = { scope: 'instance_and_downstream', downstreamRange: 'all' };
+    const { body: preview } = await api<Plan>('POST', `/v1/instances/${run1}.a/rerun`, {
+      ...request,
+      dryRun: true,
     });
+    const { body: plan } = await api<Plan>('POST', `/v1/instances/${run1}.a/rerun`, request);
     expect(plan.dryRun).toBe(false);
     expect(plan.reset).toHaveLength(5);
+    // The dry run named exactly what the rerun reset.
+    expect(plan.reset.map((i) => i.id).sort()).toEqual(preview.reset.map((i) => i.id).sort());
     const ids = [`${run1}.a`, `${run1}.b`, `${run1}.c`, `${run2}.d`, `${run3}.e`];
     await eventually(async () => {
       const all = await Promise.all(ids.map(get));
