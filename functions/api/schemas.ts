@@ -168,6 +168,8 @@ export const eventInstanceQuerySchema = z.strictObject({
     .pipe(z.array(z.enum(['PENDING', 'CONSUMING', 'CONSUMED', 'EXPIRED', 'REJECTED'])))
     .optional(),
   cycleType: z.enum(CYCLE_TYPES).optional(),
+  triggerTimeFrom: isoTime.optional(),
+  triggerTimeTo: isoTime.optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().optional(),
 });

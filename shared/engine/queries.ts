@@ -418,6 +418,9 @@ export type EventInstanceFilters = {
   receivedTo?: string;
   status?: EventInstanceStatus[];
   cycleType?: CycleType;
+  /** The event's own time (EventBridge `time`), inclusive. */
+  triggerTimeFrom?: string;
+  triggerTimeTo?: string;
   limit?: number;
   cursor?: string;
 };
@@ -441,6 +444,8 @@ export async function listEventInstances(
   const matches = (e: EventInstance) =>
     (!statuses || statuses.has(e.status)) &&
     (!filters.cycleType || e.cycleType === filters.cycleType) &&
+    (!filters.triggerTimeFrom || e.triggerTime >= filters.triggerTimeFrom) &&
+    (!filters.triggerTimeTo || e.triggerTime <= filters.triggerTimeTo) &&
     (!filters.dataTimeFrom || e.dataTime >= filters.dataTimeFrom) &&
     (!filters.dataTimeTo || e.dataTime <= filters.dataTimeTo) &&
     (!filters.receivedFrom || e.receivedAt >= filters.receivedFrom) &&

@@ -582,6 +582,10 @@ describe('status rules, batch actions and records', () => {
       (await api<Events>('GET', `/v1/event-instances?name=${event}&cycleType=${cycle}`)).body.items.length;
     expect(await byCycle('DAY')).toBe(1);
     expect(await byCycle('HOUR')).toBe(0);
+    const byTrigger = async (query: string) =>
+      (await api<Events>('GET', `/v1/event-instances?name=${event}&${query}`)).body.items.length;
+    expect(await byTrigger('triggerTimeFrom=2000-01-01T00:00:00Z')).toBe(1);
+    expect(await byTrigger('triggerTimeTo=2000-01-01T00:00:00Z')).toBe(0);
     const { body: consumers } = await api<{ items: { id: string; status: string }[] }>(
       'GET',
       `/v1/event-instances/${eventId}/consumers`,
