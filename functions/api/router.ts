@@ -139,13 +139,38 @@ export function createApiRouter(
       body: csv,
     };
   });
-  app.get('/instances/:id', async ({ params }) => {
+  app.get('/instances/:id', async ({ params, event }) => {
     const instance = await getInstance(deps, params.id ?? '');
-    return json(200, { ...instance, diagnostics: await diagnose(deps, instance) });
+    const diagnostics = await diagnose(deps, instance);
+    // A step in a workflow the caller cannot see keeps only that it is there.
+    const visible = visibilityChecker(deps, callerFrom(event));
+    const chain = [];
+    for (const step of diagnostics.chain) {
+      chain.push(
+        (await visible(workflowOfInstance(step.instanceId)))
+          ? step
+          : {
+              ...step,
+              instanceId: '(hidden)',
+              taskId: '(hidden)',
+              message: 'an instance of a workflow you cannot see',
+            },
+      );
+    }
+    const hidden = chain.some((step) => step.instanceId === '(hidden)');
+    const summary = hidden ? 'waits for an instance of a workflow you cannot see' : diagnostics.summary;
+    return json(200, { ...instance, diagnostics: { ...diagnostics, summary, chain } });
   });
-  app.get('/instances/:id/lineage', async ({ req, params }) => {
+  app.get('/instances/:id/lineage', async ({ req, params, event }) => {
     const query = lineageQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
-    return json(200, await lineageOf(deps, params.id ?? '', query));
+    const lineage = await lineageOf(deps, params.id ?? '', query);
+    // Only nodes of workflows the caller can see, and the edges between them.
+    const visible = visibilityChecker(deps, callerFrom(event));
+    const nodes = [];
+    for (const node of lineage.nodes) if (await visible(node.workflowId)) nodes.push(node);
+    const kept = new Set(nodes.map((n) => n.id));
+    const edges = lineage.edges.filter((e) => kept.has(e.from) && kept.has(e.to));
+    return json(200, { ...lineage, nodes, edges });
   });
   const record = <T>(
     event: unknown,
@@ -290,7 +315,7 @@ export function createApiRouter(
     const id = String((body as { id?: unknown } | null)?.id ?? '');
     const actor = actorOf(event as APIGatewayProxyEventV2);
     const folder = (await deps.store.getWorkflow(id))
-      ? undefined
+      ? []
       : await authorizeSaveWorkflow(deps, callerFrom(event), body);
     const result = await record(event, 'create-workflow', { kind: 'workflow', id }, {}, () =>
       createWorkflow(deps, body, actor),
@@ -315,7 +340,7 @@ export function createApiRouter(
     const source = await authorizeWorkflow(deps, callerFrom(event), id, 'view');
     const body = copyWorkflowSchema.parse(await bodyOf(req));
     const folder = (await deps.store.getWorkflow(body.id))
-      ? undefined
+      ? []
       : await authorizeCreateIn(deps, callerFrom(event), body.folder ?? source.definition.folder, 'workflow');
     const actor = actorOf(event as APIGatewayProxyEventV2);
     const result = await record(event, 'copy-workflow', { kind: 'workflow', id }, body, () =>

@@ -9,7 +9,8 @@ import { saveWorkflow } from './workflows.ts';
 /** Creates a folder owned by its creator; subfolders need the owners of the folder above. */
 export async function createFolder(deps: Pick<EngineDeps, 'store' | 'clock'>, caller: Caller, path: string) {
   if (await deps.store.getFolder(path)) throw new ConflictError(`folder ${path} exists`);
-  await authorizeCreateIn(deps, caller, path.slice(0, path.lastIndexOf('/')) || '/', 'folder');
+  const above = await authorizeCreateIn(deps, caller, path.slice(0, path.lastIndexOf('/')) || '/', 'folder');
+  for (const missing of above) await deps.store.putFolder(missing, { ifAbsent: true });
   const folder: Folder = {
     path,
     owners: [caller.id],
@@ -95,36 +96,47 @@ export async function moveFolder(
   }
   const source = await deps.store.getFolder(path);
   const target = await deps.store.getFolder(to);
-  // A move cut short left its source and its target both: repeating it goes on.
-  if (!source && !target) throw new NotFoundError('folder', path);
+  const resuming = target?.createdBy === `move:${path}`;
   if (source) {
     await authorizeFolderOwner(deps, caller, path);
-    if (target && target.createdBy !== `move:${path}`) throw new ConflictError(`folder ${to} exists`);
-    await authorizeCreateIn(deps, caller, to.slice(0, to.lastIndexOf('/')) || '/', 'folder');
+    if (target && !resuming) throw new ConflictError(`folder ${to} exists`);
+    const above = await authorizeCreateIn(deps, caller, to.slice(0, to.lastIndexOf('/')) || '/', 'folder');
+    for (const missing of above) await deps.store.putFolder(missing, { ifAbsent: true });
+  } else {
+    // A move cut short: only the owners of where it was going may finish it.
+    if (!resuming) throw new NotFoundError('folder', path);
+    await authorizeFolderOwner(deps, caller, to);
   }
   const renamed = (folder: string) => `${to}${folder.slice(path.length)}`;
-  let moved = 0;
+  const below = (folder: string) => folder === path || folder.startsWith(`${path}/`);
+  // The records first (no one can claim where the workflows go), the workflows, then the old records.
+  const folders = [...(source ? [source] : []), ...(await allFolders(deps, path))];
+  for (const folder of folders) {
+    const moved = { ...folder, path: renamed(folder.path), createdBy: `move:${path}` };
+    if (!(await deps.store.putFolder(moved, { ifAbsent: true }))) {
+      const there = await deps.store.getFolder(moved.path);
+      if (there?.createdBy !== `move:${path}`) throw new ConflictError(`folder ${moved.path} exists`);
+    }
+  }
+  let count = 0;
+  const seen = new Set<string>();
   for (;;) {
     const page = await deps.store.listWorkflows(path, MOVE_PAGE);
-    for (const workflow of page.items) {
+    // The list index may lag: a workflow already moved, or read twice, is not moved again.
+    const fresh = page.items.filter((w) => below(w.definition.folder) && !seen.has(w.definition.id));
+    for (const workflow of fresh) {
+      seen.add(workflow.definition.id);
       await saveWorkflow(
         deps,
         { ...workflow.definition, folder: renamed(workflow.definition.folder) },
         caller.id,
       );
-      moved++;
+      count++;
     }
-    if (page.items.length < MOVE_PAGE) break;
+    if (fresh.length === 0) break;
   }
-  const folders = [...(source ? [source] : []), ...(await allFolders(deps, path))];
-  for (const folder of folders) {
-    await deps.store.putFolder(
-      { ...folder, path: renamed(folder.path), createdBy: `move:${path}` },
-      { ifAbsent: true },
-    );
-    await deps.store.deleteFolder(folder.path);
-  }
-  return { path, to, workflows: moved, folders: folders.length };
+  for (const folder of folders) await deps.store.deleteFolder(folder.path);
+  return { path, to, workflows: count, folders: folders.length };
 }
 
 async function allFolders(deps: Pick<EngineDeps, 'store'>, parent: string): Promise<Folder[]> {

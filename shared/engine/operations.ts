@@ -317,9 +317,13 @@ export async function awaitNewEvent(deps: EngineDeps, instance: Instance): Promi
   const event = instance.task.event;
   if (!event) return;
   await deps.store.putEventWaiter(event.name, instance.dataTime, instance.id);
+  // Only an event received since the rerun put it back to waiting is a new one.
+  const since = [...instance.transitions].reverse().find((t) => t.status === 'WAITING_EVENT')?.at ?? '';
   const ids = await deps.store.listEventIds(event.name, instance.dataTime);
   const events = await Promise.all(ids.map((eventId) => deps.store.getEventInstance(eventId)));
-  const pending = events.filter((e) => e?.status === 'PENDING').map((e) => e?.id ?? '');
+  const pending = events
+    .filter((e) => e?.status === 'PENDING' && e.receivedAt >= since)
+    .map((e) => e?.id ?? '');
   if (pending.length > 0 && (await releaseWaitingEvent(deps, instance.id)) === 'RELEASED') {
     const at = deps.clock.now().toISOString();
     for (const eventId of pending)
@@ -346,6 +350,10 @@ export async function rerunInstance(
     const now = deps.clock.now();
     const forEvent = waitsForNewEvent(instance, options);
     const validity = instance.task.event?.validitySeconds;
+    // Registered before the move: a stop in between cannot leave it waiting unheard.
+    if (forEvent && instance.task.event) {
+      await deps.store.putEventWaiter(instance.task.event.name, instance.dataTime, instance.id);
+    }
     try {
       const waiting = await deps.store.transitionInstance(
         instance,

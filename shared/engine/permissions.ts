@@ -114,8 +114,8 @@ export async function authorizeCreateIn(
   caller: Caller,
   path: string,
   what: 'workflow' | 'folder',
-): Promise<Folder | undefined> {
-  if (path === '/') return undefined;
+): Promise<Folder[]> {
+  if (path === '/') return [];
   const folders = await foldersOf(deps, path);
   const nearest = folders[0];
   if (nearest) {
@@ -130,14 +130,13 @@ export async function authorizeCreateIn(
       );
     }
   }
-  if (nearest?.path === path) return undefined;
-  return {
-    path,
-    owners: [caller.id],
-    users: [],
-    createdAt: deps.clock.now().toISOString(),
-    createdBy: caller.id,
-  };
+  // Every folder from the nearest one with a record down to `path` gets one, owned by the
+  // caller: no one can later claim a folder above another's (it has a record, and its owners).
+  const missing = folderChain(path).filter((p) => !nearest || p.length > nearest.path.length);
+  const at = deps.clock.now().toISOString();
+  return missing
+    .reverse()
+    .map((p) => ({ path: p, owners: [caller.id], users: [], createdAt: at, createdBy: caller.id }));
 }
 
 /** May the caller manage a folder (its permissions)? Its owners, an owner above it, admins. */
@@ -157,19 +156,50 @@ export async function authorizeSaveWorkflow(
   deps: Pick<EngineDeps, 'store' | 'clock'>,
   caller: Caller,
   input: unknown,
-): Promise<Folder | undefined> {
-  const definition = input as { id?: unknown; folder?: unknown } | null;
+): Promise<Folder[]> {
+  const definition = input as { id?: unknown; folder?: unknown; tasks?: unknown } | null;
   const folder = typeof definition?.folder === 'string' ? definition.folder : '/';
-  if (!/^\/([^/]+(\/[^/]+)*)?$/.test(folder)) return undefined;
-  const existing =
-    typeof definition?.id === 'string' ? await deps.store.getWorkflow(definition.id) : undefined;
+  if (!/^\/([^/]+(\/[^/]+)*)?$/.test(folder)) return [];
+  const id = typeof definition?.id === 'string' ? definition.id : '';
+  const existing = id ? await deps.store.getWorkflow(id) : undefined;
   if (existing) await authorizeWorkflow(deps, caller, existing.definition.id, 'edit');
+  await authorizeReferencedWorkflows(deps, caller, definition?.tasks, id);
   if (!existing || existing.definition.folder !== folder)
     return authorizeCreateIn(deps, caller, folder, 'workflow');
-  return undefined;
+  return [];
 }
 
-/** Keeps the folder record a creation made (see authorizeCreateIn), once the creation succeeded. */
-export async function keepFolder(deps: Pick<EngineDeps, 'store'>, folder: Folder | undefined): Promise<void> {
-  if (folder) await deps.store.putFolder(folder, { ifAbsent: true });
+/**
+ * A definition may start other workflows (subworkflow tasks and bodies: `run` on each) and
+ * depend on them (`dependsOn`: `view` on each), so saving it needs those rights too. A
+ * workflow that does not exist yet is not checked here.
+ */
+async function authorizeReferencedWorkflows(
+  deps: Pick<EngineDeps, 'store'>,
+  caller: Caller,
+  tasks: unknown,
+  self: string,
+): Promise<void> {
+  if (caller.admin || !Array.isArray(tasks)) return;
+  const needs = new Map<string, WorkflowAccess>();
+  const need = (workflow: unknown, access: WorkflowAccess) => {
+    if (typeof workflow !== 'string' || workflow === self) return;
+    if (needs.get(workflow) !== 'run') needs.set(workflow, access);
+  };
+  for (const task of tasks as { type?: unknown; config?: Record<string, unknown>; dependsOn?: unknown }[]) {
+    if (task?.type === 'subworkflow') need(task.config?.workflow, 'run');
+    const body = task?.config?.body as { type?: unknown; config?: Record<string, unknown> } | undefined;
+    if (task?.type === 'foreach' && body?.type === 'subworkflow') need(body.config?.workflow, 'run');
+    if (Array.isArray(task?.dependsOn)) {
+      for (const dependency of task.dependsOn) need((dependency as { workflow?: unknown })?.workflow, 'view');
+    }
+  }
+  for (const [workflowId, access] of needs) {
+    if (await deps.store.getWorkflow(workflowId)) await authorizeWorkflow(deps, caller, workflowId, access);
+  }
+}
+
+/** Keeps the folder records a creation made (see authorizeCreateIn), once the creation succeeded. */
+export async function keepFolder(deps: Pick<EngineDeps, 'store'>, folders: Folder[]): Promise<void> {
+  for (const folder of folders) await deps.store.putFolder(folder, { ifAbsent: true });
 }

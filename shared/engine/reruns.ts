@@ -84,6 +84,16 @@ export async function rerun(deps: EngineDeps, rootId: string, request: RerunRequ
     ]);
   }
   const includesRoot = request.scope !== 'downstream';
+  // Every check on the root comes before anything moves: a refusal leaves nothing reset.
+  if (root.iteration) {
+    throw new ActionNotAllowedError(
+      `rerun the foreach instance ${root.iteration.foreachInstanceId}, not one of its iterations`,
+      {
+        path: 'id',
+        message: 'iterations are rerun through their foreach instance',
+      },
+    );
+  }
   if (includesRoot && !RERUNNABLE.has(root.status))
     throw ActionNotAllowedError.forStatus('rerun', root, RERUNNABLE);
   if (!includesRoot && !FINISHED_STATUSES.has(root.status)) {
@@ -249,6 +259,9 @@ async function resetMember(
     try {
       const forEvent = waitsForNewEvent(member, options);
       const validity = member.task.event?.validitySeconds;
+      if (forEvent && member.task.event) {
+        await deps.store.putEventWaiter(member.task.event.name, member.dataTime, member.id);
+      }
       return await deps.store.transitionInstance(
         member,
         forEvent ? 'WAITING_EVENT' : 'WAITING_UPSTREAM',
@@ -294,7 +307,8 @@ export async function authorizeRerun(
   const root = parseInstanceId(rootId);
   if (!root) throw new NotFoundError('instance', rootId);
   await authorizeWorkflow(deps, caller, workflowIdOfRun(root.runId), 'operate');
-  if (request.dryRun || request.scope === 'instance') return;
+  if (request.scope === 'instance') return;
+  // A dry run too: its plan names instances of every workflow it reaches.
   const plan = await rerun(deps, rootId, { ...request, dryRun: true });
   for (const workflowId of new Set(plan.reset.map((i) => i.workflowId))) {
     await authorizeWorkflow(deps, caller, workflowId, 'operate');

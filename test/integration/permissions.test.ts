@@ -171,4 +171,102 @@ describe('permissions', () => {
     expect((await olga.delete(`/v1/folders?path=${root}/pipelines/sub`)).status).toBe(200);
     expect((await olga.delete(`/v1/folders?path=${root}/pipelines/sub`)).status).toBe(404);
   });
+
+  it('keeps strangers out of others folders, references and lineage', async () => {
+    const root = `/${unique('guard')}`;
+    const as = (name: string) => ({
+      get: (path: string) => api<Record<string, unknown> & ErrorBody>('GET', path, { user: name }),
+      post: (path: string, body: unknown = {}) =>
+        api<Record<string, unknown> & ErrorBody>('POST', path, { user: name, body }),
+    });
+    const alice = as('alice');
+    const bob = as('bob');
+    const mallory = as('mallory');
+    const w1 = unique('guardw1');
+    const w2 = unique('guardw2');
+    expect(
+      (
+        await alice.post('/v1/workflows', {
+          id: w1,
+          name: w1,
+          folder: `${root}/a/b`,
+          tasks: [{ id: 'c', type: 'noop' }],
+        })
+      ).status,
+    ).toBe(201);
+    // The whole chain of folders is alice's: nobody claims one above hers.
+    expect((await mallory.post('/v1/folders', { path: root })).status).toBe(409);
+    expect(
+      (
+        await mallory.post('/v1/workflows', {
+          id: unique('m'),
+          name: 'm',
+          folder: root,
+          tasks: [{ id: 'x', type: 'noop' }],
+        })
+      ).status,
+    ).toBe(403);
+    // Nor finishes a "move" that never started.
+    expect(
+      (await mallory.post('/v1/folders/move', { path: `${root}/a`, to: `/${unique('mine')}` })).status,
+    ).toBe(403);
+    expect(
+      (await mallory.post('/v1/folders/move', { path: `/${unique('nothing')}`, to: `/${unique('mine')}` }))
+        .status,
+    ).toBe(404);
+    // A definition cannot reach into a workflow its author cannot see.
+    const sneaky = (tasks: unknown[]) => ({ id: unique('sneaky'), name: 's', tasks });
+    expect(
+      (
+        await mallory.post(
+          '/v1/workflows',
+          sneaky([{ id: 's', type: 'subworkflow', config: { workflow: w1 } }]),
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await mallory.post(
+          '/v1/workflows',
+          sneaky([{ id: 's', type: 'noop', dependsOn: [{ workflow: w1, task: 'c' }] }]),
+        )
+      ).status,
+    ).toBe(404);
+
+    // bob may view w1 and makes w2 depend on it; alice cannot see w2, nor its nodes in lineage.
+    expect(
+      (
+        await api('PUT', `/v1/workflows/${w1}/permissions`, {
+          user: 'alice',
+          body: { collaborators: [], users: ['bob'] },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await bob.post('/v1/workflows', {
+          id: w2,
+          name: w2,
+          tasks: [{ id: 'd', type: 'noop', dependsOn: [{ workflow: w1, task: 'c' }] }],
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api('PUT', `/v1/workflows/${w2}/permissions`, {
+          user: 'bob',
+          body: { collaborators: [], users: ['carol'] },
+        })
+      ).status,
+    ).toBe(200);
+    const r2 = await bob.post(`/v1/workflows/${w2}/runs`, { dataTime: '2026-05-01T00:00:00Z' });
+    expect(r2.status).toBe(201);
+    const upstreamWorkflows = async (who: ReturnType<typeof as>) => {
+      const { body } = await who.get(`/v1/instances/${r2.body.id}.d/lineage?direction=up`);
+      return [...new Set((body.nodes as { workflowId: string }[]).map((n) => n.workflowId))].sort();
+    };
+    // bob sees w1 (its instance for that data time does not exist yet: a MISSING node); carol only w2.
+    expect(await upstreamWorkflows(bob)).toEqual([w1, w2].sort());
+    expect(await upstreamWorkflows(as('carol'))).toEqual([w2]);
+  }, 60_000);
 });
