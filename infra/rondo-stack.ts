@@ -17,6 +17,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import type { Construct } from 'constructs';
 import { OPTIONAL_ENV } from '../functions/commons/config.ts';
 import { INDEXES, KEY, TTL_ATTRIBUTE } from '../shared/aws/dynamodb/table.ts';
+import { RondoAlarms } from './constructs/rondo-alarms.ts';
 import { DEFAULT_LOG_RETENTION, RondoFunction } from './constructs/rondo-function.ts';
 import { loopStateMachineDefinition } from './state-machines/loop.ts';
 import { retryStateMachineDefinition } from './state-machines/retry.ts';
@@ -102,6 +103,8 @@ export type RondoStackProps = StackProps & {
    * `username`, `cognito:username` or `sub`). The URL-trigger route checks its own token either way.
    */
   apiAuth?: { mode: 'IAM' } | { mode: 'JWT'; issuer: string; audience: string[] };
+  /** Subscribed to the alarm topic (dead letters, errors, throttles, failed executions, late messages). */
+  alarmEmail?: string;
 };
 
 export class RondoStack extends Stack {
@@ -115,6 +118,7 @@ export class RondoStack extends Stack {
   readonly scheduleGroup: CfnScheduleGroup;
   readonly eventBus: EventBus;
   readonly api: HttpApi;
+  readonly alarms: RondoAlarms;
 
   constructor(scope: Construct, id: string, props: RondoStackProps) {
     super(scope, id, props);
@@ -451,7 +455,22 @@ export class RondoStack extends Stack {
       authorizer: new HttpNoneAuthorizer(),
     });
 
+    this.alarms = new RondoAlarms(this, 'Alarms', {
+      queues: Object.fromEntries(
+        (Object.keys(this.queues) as QueueName[]).map((name) => [
+          pascal(name),
+          { queue: this.queues[name], deadLetterQueue: this.deadLetterQueues[name] },
+        ]),
+      ),
+      functions: Object.fromEntries(
+        (Object.keys(this.functions) as FunctionName[]).map((name) => [pascal(name), this.functions[name]]),
+      ),
+      stateMachines: { Retry: this.retryStateMachine, Loop: this.loopStateMachine },
+      ...(props.alarmEmail ? { email: props.alarmEmail } : {}),
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
   }

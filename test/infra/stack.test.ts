@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { App, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/commons/config.ts';
@@ -573,6 +573,70 @@ describe('loop state machine permissions', () => {
       const reports = statementsOfFunction(name).some((s) => actionsOf(s).includes('states:SendTaskSuccess'));
       expect({ name, reports }).toEqual({ name, reports: name === 'resolve' || name === 'loop' });
     }
+  });
+});
+
+describe('alarms', () => {
+  type AlarmProps = {
+    MetricName: string;
+    Namespace: string;
+    Dimensions: { Name: string; Value: unknown }[];
+    Threshold: number;
+    TreatMissingData: string;
+    AlarmActions: unknown[];
+  };
+  const alarms = () =>
+    Object.values(resources<AlarmProps>(template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  const on = (metric: string, dimension: unknown) =>
+    alarms().filter(
+      (a) =>
+        a.MetricName === metric &&
+        a.Dimensions.some((d) => JSON.stringify(d.Value) === JSON.stringify(dimension)),
+    );
+
+  it('watch every dead-letter queue, the age of every work queue, every function and every state machine', () => {
+    for (const name of Object.keys(QUEUES) as QueueName[]) {
+      const dlq = { 'Fn::GetAtt': [logicalId(dev.deadLetterQueues[name]), 'QueueName'] };
+      const queue = { 'Fn::GetAtt': [logicalId(dev.queues[name]), 'QueueName'] };
+      expect(on('ApproximateNumberOfMessagesVisible', dlq).map((a) => a.Threshold)).toEqual([1]);
+      expect(on('ApproximateAgeOfOldestMessage', queue).map((a) => a.Threshold)).toEqual([300]);
+    }
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      const fn = { Ref: functionId(name) };
+      expect(on('Errors', fn)).toHaveLength(1);
+      expect(on('Throttles', fn)).toHaveLength(1);
+    }
+    for (const machine of [dev.retryStateMachine, dev.loopStateMachine]) {
+      expect(on('ExecutionsFailed', { Ref: logicalId(machine) })).toHaveLength(1);
+    }
+    // Nothing happening is not an alarm, and every alarm tells the topic.
+    const topic = { Ref: logicalId(dev.alarms.topic) };
+    for (const alarm of alarms()) {
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+      expect(alarm.AlarmActions).toEqual([topic]);
+    }
+  });
+
+  it('send to an SNS topic that refuses plain HTTP, with an e-mail subscription when one is given', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+    const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+    const withEmail = Template.fromStack(
+      new RondoStack(app, 'rondo-mail', { stage: 'mail', alarmEmail: 'ops@example.com' }),
+    );
+    withEmail.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
   });
 });
 

@@ -1,0 +1,86 @@
+// The alarms an operator of Rondo needs (issue 7): dead letters, function errors and
+// throttles, failed state-machine executions, and work waiting too long in a queue. They go
+// to one SNS topic, which the stack exposes (and subscribes an e-mail address to, if given).
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+/** A message older than this in a work queue means the engine falls behind. */
+export const OLDEST_MESSAGE_ALARM_SECONDS = 300;
+const PERIOD = Duration.minutes(5);
+
+export type RondoAlarmsProps = {
+  queues: Record<string, { queue: IQueue; deadLetterQueue: IQueue }>;
+  functions: Record<string, IFunction>;
+  stateMachines: Record<string, IStateMachine>;
+  /** Subscribed to the alarm topic when given. */
+  email?: string;
+};
+
+export class RondoAlarms extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: RondoAlarmsProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'Topic', { displayName: 'Rondo alarms', enforceSSL: true });
+    if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
+    const action = new SnsAction(this.topic);
+    const alarm = (name: string, metric: IMetric, threshold: number, description: string) => {
+      const created = new Alarm(this, name, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // No data means nothing happened: not an alarm.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+      this.alarms.push(created);
+    };
+    for (const [name, { queue, deadLetterQueue }] of Object.entries(props.queues)) {
+      alarm(
+        `${name}DeadLetters`,
+        deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        1,
+        `A ${name} message failed every delivery and waits in its dead-letter queue: read it, fix, redrive.`,
+      );
+      alarm(
+        `${name}OldestMessage`,
+        queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }),
+        OLDEST_MESSAGE_ALARM_SECONDS,
+        `The ${name} queue holds a message older than ${OLDEST_MESSAGE_ALARM_SECONDS}s: its consumer falls behind or fails.`,
+      );
+    }
+    for (const [name, fn] of Object.entries(props.functions)) {
+      alarm(
+        `${name}Errors`,
+        fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        1,
+        `The ${name} function failed.`,
+      );
+      alarm(
+        `${name}Throttles`,
+        fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+        1,
+        `The ${name} function was throttled: raise its concurrency or the account's.`,
+      );
+    }
+    for (const [name, machine] of Object.entries(props.stateMachines)) {
+      alarm(
+        `${name}ExecutionsFailed`,
+        machine.metricFailed({ period: PERIOD, statistic: 'Sum' }),
+        1,
+        `An execution of the ${name} state machine failed: the instance it ran waits for the reconciler.`,
+      );
+    }
+  }
+}
