@@ -2,7 +2,15 @@
 // emulates (table, queues with DLQs, the engine functions, the retry state machine, the
 // schedule group, the event bus and its rule, the HTTP API). Hardening comes later.
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, HttpNoneAuthorizer, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -42,6 +50,9 @@ export const DEFAULT_TASK_FUNCTION_PREFIX = 'rondo-task-';
 
 /** Dead letters wait the longest SQS allows, so there is time to look at them. */
 const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/** Requests a second (and a burst) the API takes before it answers 429: generous for operators and the console. */
+export const API_THROTTLE = { rateLimit: 100, burstLimit: 200 };
 
 /** Time an attempt's function keeps to record a timed-out attempt before Lambda stops it. */
 const INLINE_ATTEMPT_MARGIN_SECONDS = 30;
@@ -433,6 +444,8 @@ export class RondoStack extends Stack {
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: `${prefix}-api`,
       description: 'Rondo operations API',
+      // The stage below, with access logs and throttling.
+      createDefaultStage: false,
       // IAM: callers sign requests with SigV4 and the handler reads their IAM identity. JWT:
       // API Gateway checks the token against the issuer, and the handler reads its claims.
       defaultAuthorizer:
@@ -441,6 +454,31 @@ export class RondoStack extends Stack {
               jwtAudience: props.apiAuth.audience,
             })
           : new HttpIamAuthorizer(),
+    });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: DEFAULT_LOG_RETENTION,
+      removalPolicy,
+    });
+    new HttpStage(this, 'ApiStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      // One JSON line per request: who called what, how it ended, how long it took.
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.jsonWithStandardFields({
+          caller: true,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: true,
+        }),
+      },
+      throttle: API_THROTTLE,
     });
     const integration = new HttpLambdaIntegration('ApiIntegration', apiFunction, {
       payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,

@@ -10,7 +10,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/commons/config.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/rondo-function.ts';
-import { RondoStack } from '../../infra/rondo-stack.ts';
+import { API_THROTTLE, RondoStack } from '../../infra/rondo-stack.ts';
 import { loopStateMachineDefinition } from '../../infra/state-machines/loop.ts';
 import { retryStateMachineDefinition } from '../../infra/state-machines/retry.ts';
 import {
@@ -446,6 +446,34 @@ describe('HTTP API', () => {
       IntegrationType: 'AWS_PROXY',
       IntegrationUri: { 'Fn::GetAtt': [functionId('api'), 'Arn'] },
       PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('writes an access log line per request and throttles callers on its one stage', () => {
+    const [, stage] = only<{
+      StageName: string;
+      AutoDeploy: boolean;
+      AccessLogSettings: { DestinationArn: GetAtt; Format: string };
+      DefaultRouteSettings: { ThrottlingRateLimit: number; ThrottlingBurstLimit: number };
+    }>(template, 'AWS::ApiGatewayV2::Stage');
+    expect(stage.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: API_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: API_THROTTLE.burstLimit,
+      },
+    });
+    const logGroup = stage.Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0];
+    expect(
+      resources<{ RetentionInDays: number }>(template, 'AWS::Logs::LogGroup')[logGroup]?.Properties
+        .RetentionInDays,
+    ).toBeGreaterThan(0);
+    const format = JSON.parse(stage.Properties.AccessLogSettings.Format) as Record<string, string>;
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      caller: '$context.identity.caller',
     });
   });
 
