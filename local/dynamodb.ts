@@ -30,7 +30,22 @@ export async function freePort(): Promise<number> {
 
 export type LocalDynamoDb = { endpoint: string; stop(): Promise<void> };
 
+/** Starts left to try when the port found free was taken before Java bound it. */
+const START_ATTEMPTS = 3;
+
 export async function startDynamoDbLocal(options: { dataDir?: string }): Promise<LocalDynamoDb> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      // Between finding a free port and Java binding it, another process may take it.
+      const lostPort = error instanceof Error && error.message.includes('Failed to bind');
+      if (!lostPort || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startOnce(options: { dataDir?: string }): Promise<LocalDynamoDb> {
   const port = await freePort();
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const child: ChildProcess = spawn({
