@@ -23,6 +23,8 @@ import {
   type Caller,
   keepFolder,
   visibilityChecker,
+  visibleDiagnostics,
+  visibleLineage,
 } from '#shared/engine/permissions.ts';
 import {
   downloadAttemptLog,
@@ -142,35 +144,15 @@ export function createApiRouter(
   app.get('/instances/:id', async ({ params, event }) => {
     const instance = await getInstance(deps, params.id ?? '');
     const diagnostics = await diagnose(deps, instance);
-    // A step in a workflow the caller cannot see keeps only that it is there.
-    const visible = visibilityChecker(deps, callerFrom(event));
-    const chain = [];
-    for (const step of diagnostics.chain) {
-      chain.push(
-        (await visible(workflowOfInstance(step.instanceId)))
-          ? step
-          : {
-              ...step,
-              instanceId: '(hidden)',
-              taskId: '(hidden)',
-              message: 'an instance of a workflow you cannot see',
-            },
-      );
-    }
-    const hidden = chain.some((step) => step.instanceId === '(hidden)');
-    const summary = hidden ? 'waits for an instance of a workflow you cannot see' : diagnostics.summary;
-    return json(200, { ...instance, diagnostics: { ...diagnostics, summary, chain } });
+    return json(200, {
+      ...instance,
+      diagnostics: await visibleDiagnostics(deps, callerFrom(event), diagnostics),
+    });
   });
   app.get('/instances/:id/lineage', async ({ req, params, event }) => {
     const query = lineageQuerySchema.parse(Object.fromEntries(new URL(req.url).searchParams));
     const lineage = await lineageOf(deps, params.id ?? '', query);
-    // Only nodes of workflows the caller can see, and the edges between them.
-    const visible = visibilityChecker(deps, callerFrom(event));
-    const nodes = [];
-    for (const node of lineage.nodes) if (await visible(node.workflowId)) nodes.push(node);
-    const kept = new Set(nodes.map((n) => n.id));
-    const edges = lineage.edges.filter((e) => kept.has(e.from) && kept.has(e.to));
-    return json(200, { ...lineage, nodes, edges });
+    return json(200, await visibleLineage(deps, callerFrom(event), lineage));
   });
   const record = <T>(
     event: unknown,

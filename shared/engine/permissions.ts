@@ -4,8 +4,11 @@
 // its owners manage it and its permissions, and both may create workflows in it. Admins may
 // do everything. Anyone else cannot see a workflow (404) and cannot act on it.
 import { NotFoundError, RondoError } from '../errors.ts';
+import { parseInstanceId, workflowIdOfRun } from '../model/ids.ts';
 import type { Folder, StoredWorkflow } from '../ports/store.ts';
 import type { EngineDeps } from './deps.ts';
+import type { Diagnostics } from './diagnostics.ts';
+import type { Lineage } from './lineage.ts';
 
 /** What an action on a workflow (or what belongs to it) needs, weakest first. */
 export const WORKFLOW_ACCESS = ['view', 'run', 'operate', 'edit', 'own'] as const;
@@ -202,4 +205,40 @@ async function authorizeReferencedWorkflows(
 /** Keeps the folder records a creation made (see authorizeCreateIn), once the creation succeeded. */
 export async function keepFolder(deps: Pick<EngineDeps, 'store'>, folders: Folder[]): Promise<void> {
   for (const folder of folders) await deps.store.putFolder(folder, { ifAbsent: true });
+}
+
+/** Lineage as the caller may see it: only nodes of workflows it can view, and the edges between them. */
+export async function visibleLineage(deps: Pick<EngineDeps, 'store'>, caller: Caller, lineage: Lineage) {
+  const visible = visibilityChecker(deps, caller);
+  const nodes = [];
+  for (const node of lineage.nodes) if (await visible(node.workflowId)) nodes.push(node);
+  const kept = new Set(nodes.map((n) => n.id));
+  return { ...lineage, nodes, edges: lineage.edges.filter((e) => kept.has(e.from) && kept.has(e.to)) };
+}
+
+/** Diagnostics as the caller may see them: a step in a workflow it cannot view keeps only that it is there. */
+export async function visibleDiagnostics(
+  deps: Pick<EngineDeps, 'store'>,
+  caller: Caller,
+  diagnostics: Diagnostics,
+): Promise<Diagnostics> {
+  const visible = visibilityChecker(deps, caller);
+  let hidden = false;
+  const chain = [];
+  for (const step of diagnostics.chain) {
+    const parsed = parseInstanceId(step.instanceId);
+    if (!parsed || (await visible(workflowIdOfRun(parsed.runId)))) {
+      chain.push(step);
+      continue;
+    }
+    hidden = true;
+    chain.push({
+      ...step,
+      instanceId: '(hidden)',
+      taskId: '(hidden)',
+      message: 'an instance of a workflow you cannot see',
+    });
+  }
+  if (!hidden) return diagnostics;
+  return { ...diagnostics, summary: 'waits for an instance of a workflow you cannot see', chain };
 }

@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentFunction } from '#local/lambda-service.ts';
 import type { Runtime } from '#local/runtime.ts';
 import { requestCounter } from '#shared/aws/request-accounting.ts';
-import { apiClient, scriptedCalls, startFaultInjectingRuntime } from '../support/fault-runtime.ts';
+import {
+  apiClient,
+  eventually,
+  scriptedCalls,
+  startFaultInjectingRuntime,
+} from '../support/fault-runtime.ts';
 import { unique } from './support.ts';
 
 type Attempt = { number: number; status: string; error?: { code: string } };
@@ -55,20 +60,6 @@ afterAll(async () => {
   await runtime?.stop();
   await new Promise((resolve) => notifyServer.close(resolve));
 });
-
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function fire(workflowId: string, scheduledTime = '2026-03-01T10:00:00Z'): Promise<string> {
   const out = (await runtime.lambda.invoke('rondo-create-run', { workflowId, scheduledTime })) as {

@@ -166,6 +166,39 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
   }
 
+  /**
+   * A conditional update of a workflow's latest-version record: refused (ConflictError) when
+   * it is no longer at `expectedVersion` or was deleted. Answers the record as updated.
+   */
+  async function updateWorkflowHead(
+    id: string,
+    expectedVersion: number,
+    update: {
+      UpdateExpression: string;
+      ExpressionAttributeNames?: Record<string, string>;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
+  ): Promise<StoredWorkflow> {
+    try {
+      const out = await client.send(
+        new UpdateCommand({
+          TableName,
+          Key: workflowHeadKey(id),
+          ...update,
+          ConditionExpression: 'version = :expected AND attribute_not_exists(deletedAt)',
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':expected': expectedVersion },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return workflowFromItem(out.Attributes ?? {});
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new ConflictError(`workflow '${id}' changed since version ${expectedVersion}`);
+      }
+      throw error;
+    }
+  }
+
   async function getItem(key: { pk: string; sk: string }) {
     const { Item } = await client.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }));
     return Item;
@@ -265,51 +298,23 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     },
 
     async deleteWorkflow(id, expectedVersion, at) {
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName,
-            Key: workflowHeadKey(id),
-            // Out of the list; the versions and the runs stay.
-            UpdateExpression: 'SET deletedAt = :at REMOVE #lpk, #lsk',
-            ConditionExpression: 'version = :expected AND attribute_not_exists(deletedAt)',
-            ExpressionAttributeNames: {
-              '#lpk': INDEXES.instancesByDay.pk,
-              '#lsk': INDEXES.instancesByDay.sk,
-            },
-            ExpressionAttributeValues: { ':at': at, ':expected': expectedVersion },
-          }),
-        );
-      } catch (error) {
-        if (isConditionFailure(error))
-          throw new ConflictError(`workflow '${id}' changed since version ${expectedVersion}`);
-        throw error;
-      }
+      // Out of the list; the versions and the runs stay.
+      await updateWorkflowHead(id, expectedVersion, {
+        UpdateExpression: 'SET deletedAt = :at REMOVE #lpk, #lsk',
+        ExpressionAttributeNames: { '#lpk': INDEXES.instancesByDay.pk, '#lsk': INDEXES.instancesByDay.sk },
+        ExpressionAttributeValues: { ':at': at },
+      });
     },
 
     async setWorkflowPermissions(id, permissions, expectedVersion) {
-      try {
-        const out = await client.send(
-          new UpdateCommand({
-            TableName,
-            Key: workflowHeadKey(id),
-            UpdateExpression: 'SET collaborators = :collaborators, #users = :users',
-            ConditionExpression: 'version = :expected AND attribute_not_exists(deletedAt)',
-            ExpressionAttributeNames: { '#users': 'users' },
-            ExpressionAttributeValues: {
-              ':collaborators': permissions.collaborators,
-              ':users': permissions.users,
-              ':expected': expectedVersion,
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return workflowFromItem(out.Attributes ?? {});
-      } catch (error) {
-        if (isConditionFailure(error))
-          throw new ConflictError(`workflow '${id}' changed since version ${expectedVersion}`);
-        throw error;
-      }
+      return updateWorkflowHead(id, expectedVersion, {
+        UpdateExpression: 'SET collaborators = :collaborators, #users = :users',
+        ExpressionAttributeNames: { '#users': 'users' },
+        ExpressionAttributeValues: {
+          ':collaborators': permissions.collaborators,
+          ':users': permissions.users,
+        },
+      });
     },
 
     async getFolder(path) {
@@ -349,24 +354,11 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     },
 
     async setWorkflowOwner(id, owner, expectedVersion, at) {
-      try {
-        const out = await client.send(
-          new UpdateCommand({
-            TableName,
-            Key: workflowHeadKey(id),
-            UpdateExpression: 'SET #owner = :owner, updatedAt = :at',
-            ConditionExpression: 'version = :expected AND attribute_not_exists(deletedAt)',
-            ExpressionAttributeNames: { '#owner': 'owner' },
-            ExpressionAttributeValues: { ':owner': owner, ':at': at, ':expected': expectedVersion },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        return workflowFromItem(out.Attributes ?? {});
-      } catch (error) {
-        if (isConditionFailure(error))
-          throw new ConflictError(`workflow '${id}' changed since version ${expectedVersion}`);
-        throw error;
-      }
+      return updateWorkflowHead(id, expectedVersion, {
+        UpdateExpression: 'SET #owner = :owner, updatedAt = :at',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': owner, ':at': at },
+      });
     },
 
     async getWorkflowVersion(id, version) {
