@@ -18,6 +18,11 @@ export type FunctionSpec = {
   entry: string;
   timeoutSeconds: number;
   memoryMiB: number;
+  /**
+   * Concurrency reserved for the function, which also caps it (unset: the account's pool).
+   * The reconciler has one: one sweep at a time, even when a sweep outlasts its minute.
+   */
+  reservedConcurrency?: number;
 };
 
 export type QueueSpec = {
@@ -38,7 +43,12 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   // Starts an iteration (its first attempt runs inline) or finishes a for-each attempt.
   loop: { entry: 'functions/loop/handler.ts', timeoutSeconds: 900, memoryMiB: 1024 },
   'ingest-event': { entry: 'functions/ingest-event/handler.ts', timeoutSeconds: 60, memoryMiB: 512 },
-  reconcile: { entry: 'functions/reconcile/handler.ts', timeoutSeconds: 300, memoryMiB: 1024 },
+  reconcile: {
+    entry: 'functions/reconcile/handler.ts',
+    timeoutSeconds: 300,
+    memoryMiB: 1024,
+    reservedConcurrency: 1,
+  },
 };
 
 /** The reconciler's own schedule (EventBridge Scheduler, in Rondo's schedule group). */

@@ -3,6 +3,7 @@
 // rondo-task-), `admins` (comma-separated identities), `alarmEmail`, and `jwtIssuer` with
 // `jwtAudience` (comma-separated) for the JWT auth mode instead of IAM.
 import { App, Tags } from 'aws-cdk-lib';
+import { addSecurityChecks } from '../nag.ts';
 import { DEFAULT_STAGE, RondoStack } from '../rondo-stack.ts';
 import { RESOURCE_PREFIX } from '../topology.ts';
 
@@ -39,3 +40,4 @@ const stack = new RondoStack(app, `${RESOURCE_PREFIX}-${stage}`, {
     : {}),
 });
 Tags.of(stack).add('rondo:stage', stage);
+addSecurityChecks(app);

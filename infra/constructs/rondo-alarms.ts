@@ -1,13 +1,13 @@
 // The alarms an operator of Rondo needs (issue 7): dead letters, function errors and
 // throttles, failed state-machine executions, and work waiting too long in a queue. They go
 // to one SNS topic, which the stack exposes (and subscribes an e-mail address to, if given).
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
@@ -17,6 +17,8 @@ const PERIOD = Duration.minutes(5);
 
 export type RondoAlarmsProps = {
   queues: Record<string, { queue: IQueue; deadLetterQueue: IQueue }>;
+  /** Dead-letter queues of something other than a work queue (failed async invocations, event deliveries). */
+  deadLetterQueues?: Record<string, { queue: IQueue; description: string }>;
   functions: Record<string, IFunction>;
   stateMachines: Record<string, IStateMachine>;
   /** Subscribed to the alarm topic when given. */
@@ -30,7 +32,26 @@ export class RondoAlarms extends Construct {
   constructor(scope: Construct, id: string, props: RondoAlarmsProps) {
     super(scope, id);
     this.topic = new Topic(this, 'Topic', { displayName: 'Rondo alarms', enforceSSL: true });
-    if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
+    if (props.email) {
+      // Notifications the address could not take wait here instead of being dropped.
+      const undelivered = new Queue(this, 'UndeliveredNotifications', {
+        retentionPeriod: Duration.days(14),
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      Validations.of(undelivered).acknowledge(
+        {
+          id: 'Serverless::Serverless-SQSRedrivePolicy',
+          reason:
+            'A dead-letter queue is where redrive ends: alarm notifications the e-mail endpoint refused wait 14 days here.',
+        },
+        {
+          id: 'AwsSolutions::AwsSolutions-SQS3',
+          reason: "This queue is itself a dead-letter queue: the alarm topic's e-mail subscription's.",
+        },
+      );
+      this.topic.addSubscription(new EmailSubscription(props.email, { deadLetterQueue: undelivered }));
+    }
     const action = new SnsAction(this.topic);
     const alarm = (name: string, metric: IMetric, threshold: number, description: string) => {
       const created = new Alarm(this, name, {
@@ -58,6 +79,14 @@ export class RondoAlarms extends Construct {
         queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' }),
         OLDEST_MESSAGE_ALARM_SECONDS,
         `The ${name} queue holds a message older than ${OLDEST_MESSAGE_ALARM_SECONDS}s: its consumer falls behind or fails.`,
+      );
+    }
+    for (const [name, { queue, description }] of Object.entries(props.deadLetterQueues ?? {})) {
+      alarm(
+        `${name}DeadLetters`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        1,
+        description,
       );
     }
     for (const [name, fn] of Object.entries(props.functions)) {

@@ -2,10 +2,12 @@
 // runtime runs on (Node 24), Graviton, X-Ray, a log group with a retention, source maps,
 // and an ESM bundle built by the local esbuild (no Docker, as `npm start` needs none).
 import { join, resolve } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
 /** The repository root: function entries are given relative to it, as in `infra/topology.ts`. */
@@ -32,6 +34,10 @@ export type RondoFunctionProps = {
   logRetention?: RetentionDays;
   /** What happens to the log group when the stack is deleted. */
   logRemovalPolicy?: RemovalPolicy;
+  /** Concurrency set aside for (and capping) this function; unset: the account's pool. */
+  reservedConcurrentExecutions?: number;
+  /** Where Lambda puts asynchronous invocations that failed every retry. */
+  deadLetterQueue?: IQueue;
 };
 
 export class RondoFunction extends NodejsFunction {
@@ -42,8 +48,22 @@ export class RondoFunction extends NodejsFunction {
       retention: props.logRetention ?? DEFAULT_LOG_RETENTION,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
+    // A role of our own instead of the AWSLambdaBasicExecutionRole managed policy, which
+    // lets a function write to every log group in the account: this one writes to its own.
+    const role = new Role(scope, `${id}Role`, {
+      description: `${props.functionName}: runs the function`,
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        // The log group's ARN attribute ends in `:*`, which covers its log streams.
+        resources: [logGroup.logGroupArn],
+      }),
+    );
     super(scope, id, {
       functionName: props.functionName,
+      role,
       description: props.description,
       entry: join(PROJECT_ROOT, props.entry),
       handler: 'handler',
@@ -56,6 +76,10 @@ export class RondoFunction extends NodejsFunction {
       memorySize: props.memoryMiB,
       tracing: Tracing.ACTIVE,
       logGroup,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       environment: {
         ...props.environment,
         // Stack traces point into the TypeScript sources, through the bundle's source map.
@@ -74,6 +98,11 @@ export class RondoFunction extends NodejsFunction {
         // The SDK versions the tests ran against, not whichever ones the Lambda runtime ships.
         bundleAwsSDK: true,
       },
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        "X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords): these actions support no resource-level permissions, so AWS requires Resource '*'.",
     });
   }
 }

@@ -10,7 +10,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/commons/config.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/rondo-function.ts';
-import { API_THROTTLE, RondoStack } from '../../infra/rondo-stack.ts';
+import { API_THROTTLE, RondoStack, TABLE_ITEM_ACTIONS } from '../../infra/rondo-stack.ts';
 import { loopStateMachineDefinition } from '../../infra/state-machines/loop.ts';
 import { retryStateMachineDefinition } from '../../infra/state-machines/retry.ts';
 import {
@@ -232,7 +232,8 @@ describe('queues', () => {
 
   it('every queue, dead letters included, is encrypted and refuses plain HTTP', () => {
     const queues = Object.entries(resources<QueueProps>(template, 'AWS::SQS::Queue'));
-    expect(queues).toHaveLength(2 * queueNames.length);
+    // Work queues, their dead-letter queues, and those of run creation and event delivery.
+    expect(queues).toHaveLength(2 * queueNames.length + 2);
     const policies = Object.values(
       resources<PolicyProps & { Queues: Ref[] }>(template, 'AWS::SQS::QueuePolicy'),
     );
@@ -294,6 +295,95 @@ describe('functions', () => {
       });
     },
   );
+
+  it.each(functionNames)(
+    '%s has a role of its own: no managed policy, logs to its own group only',
+    (name) => {
+      const fn = functionResource(functionId(name)).Properties;
+      const roleId = fn.Role['Fn::GetAtt'][0];
+      const role = resources<{ ManagedPolicyArns?: unknown; AssumeRolePolicyDocument: unknown }>(
+        template,
+        'AWS::IAM::Role',
+      )[roleId]!;
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      const logs = statementsOfRole(roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+      expect(logs).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [fn.LoggingConfig.LogGroup.Ref, 'Arn'] },
+        },
+      ]);
+    },
+  );
+
+  it.each(functionNames)(
+    '%s may use the table as the store does: item actions on the table, queries on its indexes, never Scan',
+    (name) => {
+      const dynamodb = statementsOfFunction(name).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+      );
+      const tableArn = { 'Fn::GetAtt': [logicalId(dev.table), 'Arn'] };
+      expect(dynamodb).toEqual([
+        // CDK sorts a statement's actions.
+        { Effect: 'Allow', Action: [...TABLE_ITEM_ACTIONS].sort(), Resource: tableArn },
+        {
+          Effect: 'Allow',
+          Action: 'dynamodb:Query',
+          Resource: Object.values(INDEXES).map((index) => ({
+            'Fn::Join': ['', [tableArn, `/index/${index.name}`]],
+          })),
+        },
+      ]);
+      expect(dynamodb.flatMap(actionsOf)).not.toContain('dynamodb:Scan');
+    },
+  );
+
+  it('reserves one concurrent sweep for the reconciler, unless the deployment turns reservations off', () => {
+    for (const name of functionNames) {
+      const fn = functionResource(functionId(name)).Properties as FunctionProps & {
+        ReservedConcurrentExecutions?: number;
+      };
+      expect({ name, reserved: fn.ReservedConcurrentExecutions }).toEqual({
+        name,
+        reserved: FUNCTIONS[name].reservedConcurrency,
+      });
+    }
+    expect(FUNCTIONS.reconcile.reservedConcurrency).toBe(1);
+    const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+    const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+    const unreserved = Template.fromStack(
+      new RondoStack(app, 'rondo-small', { stage: 'small', reserveConcurrency: false }),
+    );
+    expect(
+      Object.values(resources<Record<string, unknown>>(unreserved, 'AWS::Lambda::Function')).filter(
+        (fn) => 'ReservedConcurrentExecutions' in fn.Properties,
+      ),
+    ).toEqual([]);
+  });
+
+  it('keeps scheduled run creations that failed every asynchronous retry in a dead-letter queue', () => {
+    for (const name of functionNames) {
+      const fn = functionResource(functionId(name)).Properties as FunctionProps & {
+        DeadLetterConfig?: { TargetArn: unknown };
+      };
+      expect({ name, deadLetters: fn.DeadLetterConfig }).toEqual({
+        name,
+        deadLetters:
+          name === 'create-run'
+            ? { TargetArn: { 'Fn::GetAtt': [logicalId(dev.runCreationDeadLetterQueue), 'Arn'] } }
+            : undefined,
+      });
+    }
+    const send = statementsOfFunction('create-run').find(
+      (s) =>
+        actionsOf(s).includes('sqs:SendMessage') &&
+        JSON.stringify(s.Resource).includes(logicalId(dev.runCreationDeadLetterQueue)),
+    );
+    expect(send).toBeDefined();
+  });
 
   it('get ARNs and names that point at the resources the stack creates', () => {
     const variables = functionResource(functionId('api')).Properties.Environment.Variables;
@@ -365,6 +455,50 @@ describe('functions', () => {
   });
 });
 
+describe('IAM', () => {
+  // AWS supports only Resource '*' for these: X-Ray, and Step Functions' log delivery.
+  const ACTIONS_WITHOUT_RESOURCES = new Set([
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    'xray:GetSamplingRules',
+    'xray:GetSamplingTargets',
+    'logs:CreateLogDelivery',
+    'logs:GetLogDelivery',
+    'logs:UpdateLogDelivery',
+    'logs:DeleteLogDelivery',
+    'logs:ListLogDeliveries',
+    'logs:PutResourcePolicy',
+    'logs:DescribeResourcePolicies',
+    'logs:DescribeLogGroups',
+  ]);
+  const everyStatement = (from: Template) =>
+    Object.values(resources<PolicyProps>(from, 'AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement,
+    );
+
+  it.each([
+    ['dev', () => template],
+    ['prod', () => prodTemplate],
+  ])('%s: no statement allows every action, or every action of a service', (_stage, of) => {
+    const statements = everyStatement(of());
+    expect(statements.length).toBeGreaterThan(20);
+    const wide = statements.flatMap(actionsOf).filter((action) => action === '*' || action.endsWith(':*'));
+    expect(wide).toEqual([]);
+    for (const statement of statements) expect(statement.Effect).toBe('Allow');
+  });
+
+  it.each([
+    ['dev', () => template],
+    ['prod', () => prodTemplate],
+  ])("%s: Resource '*' only for the actions AWS allows no other resource for", (_stage, of) => {
+    const everywhere = everyStatement(of()).filter((s) => [s.Resource].flat().includes('*'));
+    expect(everywhere.length).toBeGreaterThan(0);
+    for (const statement of everywhere) {
+      expect(actionsOf(statement).filter((action) => !ACTIONS_WITHOUT_RESOURCES.has(action))).toEqual([]);
+    }
+  });
+});
+
 describe('scheduling', () => {
   it('sweeps with the reconciler every minute, through a role that can invoke only the reconciler', () => {
     const schedules = Object.values(resources<Record<string, unknown>>(template, 'AWS::Scheduler::Schedule'));
@@ -417,14 +551,19 @@ describe('events', () => {
   it('routes external events on the bus to the events queue', () => {
     const [busId] = only<{ Name: string }>(template, 'AWS::Events::EventBus');
     template.hasResourceProperties('AWS::Events::EventBus', { Name: `${RESOURCE_PREFIX}-dev` });
-    const [, rule] = only<{ EventBusName: Ref; EventPattern: unknown; Targets: { Arn: GetAtt }[] }>(
-      template,
-      'AWS::Events::Rule',
-    );
+    const [, rule] = only<{
+      EventBusName: Ref;
+      EventPattern: unknown;
+      Targets: { Arn: GetAtt; DeadLetterConfig?: { Arn: GetAtt } }[];
+    }>(template, 'AWS::Events::Rule');
     expect(rule.Properties.EventBusName).toEqual({ Ref: busId });
     expect(rule.Properties.EventPattern).toEqual(EXTERNAL_EVENTS_RULE.pattern);
     expect(rule.Properties.Targets.map((t) => t.Arn)).toEqual([
       { 'Fn::GetAtt': [queueId(EXTERNAL_EVENTS_RULE.target), 'Arn'] },
+    ]);
+    // An event EventBridge cannot deliver is kept, not dropped.
+    expect(rule.Properties.Targets.map((t) => t.DeadLetterConfig)).toEqual([
+      { Arn: { 'Fn::GetAtt': [logicalId(dev.eventDeliveryDeadLetterQueue), 'Arn'] } },
     ]);
   });
 });
@@ -559,11 +698,23 @@ describe.each(STATE_MACHINES)('$name state machine', ({ construct, invokes, defi
     const invoke = statementsOfRole(machine().Properties.RoleArn['Fn::GetAtt'][0]).find((s) =>
       actionsOf(s).includes('lambda:InvokeFunction'),
     );
-    expect(invoke?.Resource).toContainEqual({ 'Fn::GetAtt': [functionId(invokes), 'Arn'] });
+    // The function itself, not every version and alias of it.
+    expect(invoke?.Resource).toEqual({ 'Fn::GetAtt': [functionId(invokes), 'Arn'] });
   });
 });
 
 describe('loop state machine permissions', () => {
+  // A loop's executions and its distributed Map's child executions, and nothing else.
+  const loopExecutions = [
+    `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:rondo-dev-loop:*`,
+    `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:rondo-dev-loop/*`,
+  ].sort();
+  const resolvedResources = (statement: Statement | undefined) =>
+    [statement?.Resource]
+      .flat()
+      .map((resource) => resolve(resource, deployedFunctionArn))
+      .sort();
+
   it('may start, describe and stop only its own (child) executions', () => {
     const loop = resources<{ RoleArn: GetAtt }>(template, 'AWS::StepFunctions::StateMachine')[
       logicalId(dev.loopStateMachine)
@@ -578,21 +729,17 @@ describe('loop state machine permissions', () => {
       'states:DescribeExecution',
       'states:StopExecution',
     ]);
-    expect(resolve(manage?.Resource, deployedFunctionArn)).toBe(
-      `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:rondo-dev-loop*`,
-    );
+    expect(resolvedResources(manage)).toEqual(loopExecutions);
   });
 
   it('lets only the reconciler, the API and the loop function stop loops, on the loop executions only', () => {
-    const executions = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:rondo-dev-loop*`;
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const stops = statementsOfFunction(name).filter((s) => actionsOf(s).includes('states:StopExecution'));
       expect({ name, stops: stops.length > 0 }).toEqual({
         name,
         stops: ['reconcile', 'api', 'loop'].includes(name),
       });
-      for (const statement of stops)
-        expect(resolve(statement.Resource, deployedFunctionArn)).toBe(executions);
+      for (const statement of stops) expect(resolvedResources(statement)).toEqual(loopExecutions);
     }
   });
 
@@ -628,6 +775,10 @@ describe('alarms', () => {
       const queue = { 'Fn::GetAtt': [logicalId(dev.queues[name]), 'QueueName'] };
       expect(on('ApproximateNumberOfMessagesVisible', dlq).map((a) => a.Threshold)).toEqual([1]);
       expect(on('ApproximateAgeOfOldestMessage', queue).map((a) => a.Threshold)).toEqual([300]);
+    }
+    for (const deadLetters of [dev.runCreationDeadLetterQueue, dev.eventDeliveryDeadLetterQueue]) {
+      const dlq = { 'Fn::GetAtt': [logicalId(deadLetters), 'QueueName'] };
+      expect(on('ApproximateNumberOfMessagesVisible', dlq).map((a) => a.Threshold)).toEqual([1]);
     }
     for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
       const fn = { Ref: functionId(name) };
