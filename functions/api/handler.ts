@@ -1,10 +1,9 @@
 // API Gateway HTTP API (payload 2.0) → the /v1 router.
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { loadEngineConfig } from '#functions/commons/config.ts';
 import { createEngineDeps } from '#functions/commons/engine.ts';
-import { logger } from '#functions/commons/logger.ts';
+import { observed } from '#functions/commons/observability.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { createApiRouter, resolveRequest } from './router.ts';
 
@@ -17,4 +16,4 @@ const router = createApiRouter(createEngineDeps(config), {
 
 export const handler = middy((event: APIGatewayProxyEventV2, context: Context) =>
   resolveRequest(router, event, context),
-).use(injectLambdaContext(logger));
+).use(observed());

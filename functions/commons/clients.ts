@@ -8,12 +8,14 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requestAccounting } from '#shared/aws/request-accounting.ts';
+import { tracer } from './observability.ts';
 
 function instrumented<
   C extends { middlewareStack: { use(plugin: ReturnType<typeof requestAccounting>): void } },
 >(client: C): C {
   client.middlewareStack.use(requestAccounting());
-  return client;
+  // A subsegment per AWS request in X-Ray (a no-op outside Lambda).
+  return tracer.captureAWSv3Client(client);
 }
 
 export const dynamoDb = DynamoDBDocumentClient.from(instrumented(new DynamoDBClient({})), {

@@ -7,16 +7,20 @@ import { createSfnLoopRunner } from '#shared/aws/sfn-loop-runner.ts';
 import { createSfnRetryRunner } from '#shared/aws/sfn-retry-runner.ts';
 import { createSqsQueue } from '#shared/aws/sqs-queue.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineDeps } from '#shared/engine/deps.ts';
+import { observeTransitions } from '#shared/engine/observed-store.ts';
 import { conditionExecutor } from '#shared/executors/condition.ts';
 import { createHttpExecutor } from '#shared/executors/http.ts';
 import { noopExecutor } from '#shared/executors/noop.ts';
 import { createShellExecutor } from '#shared/executors/shell.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import type { Executor, ExecutorRegistry } from '#shared/ports/executor.ts';
+import type { Metrics } from '#shared/ports/metrics.ts';
 import { dynamoDb, eventBridge, lambda, scheduler, sfn, sqs } from './clients.ts';
 import type { EngineConfig } from './config.ts';
+import { engineMetrics } from './observability.ts';
 
-export function createEngineDeps(config: EngineConfig): EngineDeps {
+/** `metrics`: where the engine's counts go (the process's Powertools publisher by default). */
+export function createEngineDeps(config: EngineConfig, metrics: Metrics = engineMetrics): EngineDeps {
   const available: Record<string, Executor> = {
     lambda: createLambdaExecutor({ client: lambda }),
     http: createHttpExecutor(),
@@ -33,7 +37,10 @@ export function createEngineDeps(config: EngineConfig): EngineDeps {
       graceSeconds: config.graceSeconds,
       ...(config.maxInlineAttemptSeconds ? { maxInlineAttemptSeconds: config.maxInlineAttemptSeconds } : {}),
     },
-    store: createDynamoDbStore({ client: dynamoDb, tableName: config.tableName }),
+    store: observeTransitions(
+      createDynamoDbStore({ client: dynamoDb, tableName: config.tableName }),
+      metrics,
+    ),
     clock: systemClock,
     dispatchQueue: createSqsQueue({ client: sqs, queueUrl: config.dispatchQueueUrl }),
     completionQueue: createSqsQueue({ client: sqs, queueUrl: config.completionQueueUrl }),

@@ -1,23 +1,43 @@
 // The shape every SQS-driven function shares: parse each record's body with a schema,
 // handle it, report failed records as batch item failures so only they are redelivered.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
-import { logger } from './logger.ts';
+import type { MetricName } from '#shared/ports/metrics.ts';
+import { correlate, engineMetrics, observed, uncorrelate } from './observability.ts';
+
+export type SqsBatchOptions<M> = {
+  /** The instance a message is about: its id (and run) go on every log line while it is handled. */
+  instanceOf?: (message: M) => string | undefined;
+  /** Records, per message, the time from its sending to its handling. */
+  latencyMetric?: MetricName;
+};
 
 export function sqsBatchHandler<S extends z.ZodType>(
   schema: S,
   handle: (message: z.output<S>, record: SQSRecord) => Promise<unknown>,
+  options: SqsBatchOptions<z.output<S>> = {},
 ) {
   const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord) => {
+    if (options.latencyMetric) {
+      const sent = Number(record.attributes.SentTimestamp);
+      if (Number.isFinite(sent)) {
+        engineMetrics.add(options.latencyMetric, 'Milliseconds', Math.max(0, Date.now() - sent));
+      }
+    }
     const message = schema.parse(JSON.parse(record.body));
-    await handle(message, record);
+    const instanceId = options.instanceOf?.(message);
+    if (instanceId) correlate(instanceId);
+    try {
+      await handle(message, record);
+    } finally {
+      if (instanceId) uncorrelate();
+    }
   };
   return middy(
     async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
       processPartialResponse(event, recordHandler, processor, { context }),
-  ).use(injectLambdaContext(logger));
+  ).use(observed());
 }

@@ -1,10 +1,9 @@
 // EventBridge Scheduler target → create the periodic run for the scheduled time.
 // Scheduler delivers at least once; the run id is derived from (workflow, data time).
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { loadEngineConfig } from '#functions/commons/config.ts';
 import { createEngineDeps } from '#functions/commons/engine.ts';
-import { logger } from '#functions/commons/logger.ts';
+import { logger, observed } from '#functions/commons/observability.ts';
 import { createPeriodicRun } from '#shared/engine/runs.ts';
 import { scheduleFireSchema } from './schema.ts';
 
@@ -19,4 +18,4 @@ export const handler = middy(async (event: unknown) => {
   });
   logger.info(created ? 'run created' : 'run already existed', { runId: run.id, dataTime: run.dataTime });
   return { runId: run.id, created };
-}).use(injectLambdaContext(logger));
+}).use(observed());

@@ -1,7 +1,7 @@
 // Events queue (EventBridge rule target) → record each external event.
 import { loadEngineConfig } from '#functions/commons/config.ts';
 import { createEngineDeps } from '#functions/commons/engine.ts';
-import { logger } from '#functions/commons/logger.ts';
+import { logger } from '#functions/commons/observability.ts';
 import { sqsBatchHandler } from '#functions/commons/sqs-batch.ts';
 import { receiveEvent } from '#shared/engine/events.ts';
 import { eventBridgeEventSchema } from './schema.ts';

@@ -1,10 +1,9 @@
 // The for-each state machine's task: start one iteration in its Map slot, or finish the
 // for-each attempt when the Map state ends.
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { loadEngineConfig } from '#functions/commons/config.ts';
 import { createEngineDeps } from '#functions/commons/engine.ts';
-import { logger } from '#functions/commons/logger.ts';
+import { correlate, logger, observed } from '#functions/commons/observability.ts';
 import { finishLoop, runIteration } from '#shared/engine/loops.ts';
 import { loopEventSchema } from './schema.ts';
 
@@ -13,6 +12,7 @@ const deps = createEngineDeps(loadEngineConfig(process.env));
 export const handler = middy(async (event: unknown) => {
   const request = loopEventSchema.parse(event);
   const { instanceId, attempt } = request;
+  correlate(instanceId, attempt);
   if (request.action === 'iteration') {
     const outcome = await runIteration(deps, request);
     logger.info('iteration', { instanceId, attempt, index: request.index, outcome });
@@ -22,4 +22,4 @@ export const handler = middy(async (event: unknown) => {
   const outcome = await finishLoop(deps, { instanceId, attempt, ...(failure ? { failure } : {}) });
   logger.info('loop finished', { instanceId, attempt, failed: Boolean(failure), outcome });
   return { outcome };
-}).use(injectLambdaContext(logger));
+}).use(observed());

@@ -1,9 +1,8 @@
 // Scheduled every minute: heal instances past their due time (bounded work per sweep).
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { loadEngineConfig } from '#functions/commons/config.ts';
 import { createEngineDeps } from '#functions/commons/engine.ts';
-import { logger } from '#functions/commons/logger.ts';
+import { logger, observed } from '#functions/commons/observability.ts';
 import { reconcile } from '#shared/engine/reconcile.ts';
 
 /** Instances examined per due-index shard per sweep (8 shards). */
@@ -15,4 +14,4 @@ export const handler = middy(async () => {
   const report = await reconcile(deps, { perShard: PER_SHARD });
   if (report.examined > 0) logger.info('reconciled', report);
   return report;
-}).use(injectLambdaContext(logger));
+}).use(observed());

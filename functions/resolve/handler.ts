@@ -8,6 +8,8 @@ import { completionMessageSchema } from './schema.ts';
 
 const deps = createEngineDeps(loadEngineConfig(process.env));
 
-export const handler = sqsBatchHandler(completionMessageSchema, ({ instanceId }) =>
-  resolveFinishedInstance(deps, instanceId),
+export const handler = sqsBatchHandler(
+  completionMessageSchema,
+  ({ instanceId }) => resolveFinishedInstance(deps, instanceId),
+  { instanceOf: (message) => message.instanceId },
 );
