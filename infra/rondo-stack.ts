@@ -21,19 +21,22 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
-import { OPTIONAL_ENV } from '../functions/commons/config.ts';
+import { ENV, OPTIONAL_ENV } from '../functions/commons/config.ts';
 import { INDEXES, KEY, TTL_ATTRIBUTE } from '../shared/aws/dynamodb/table.ts';
 import { RondoAlarms } from './constructs/rondo-alarms.ts';
+import { RondoDashboard } from './constructs/rondo-dashboard.ts';
 import { DEFAULT_LOG_RETENTION, RondoFunction } from './constructs/rondo-function.ts';
 import { loopStateMachineDefinition } from './state-machines/loop.ts';
 import { retryStateMachineDefinition } from './state-machines/retry.ts';
@@ -44,6 +47,8 @@ import {
   engineEnvironment,
   FUNCTIONS,
   type FunctionName,
+  LOCALSTACK_STAGE,
+  metricsNamespace,
   QUEUES,
   type QueueName,
   RECONCILER_SCHEDULE,
@@ -154,12 +159,22 @@ export type RondoStackProps = StackProps & {
   apiAuth?: { mode: 'IAM' } | { mode: 'JWT'; issuer: string; audience: string[] };
   /** Subscribed to the alarm topic (dead letters, errors, throttles, failed executions, late messages). */
   alarmEmail?: string;
+  /** An existing SNS topic (ARN) the alarms notify, instead of the topic the stack creates. */
+  alarmTopicArn?: string;
+  /** Days the functions', state machines' and API's logs are kept (a CloudWatch Logs retention value). Default 30. */
+  logRetentionDays?: RetentionDays;
   /**
    * Reserve the concurrency the topology gives some functions (the reconciler's 1). Lambda
    * keeps 10 of an account's concurrency unreserved, so an account still at the default
    * limit of 10 must turn this off, or ask for a higher limit. Default true.
    */
   reserveConcurrency?: boolean;
+  /**
+   * Unsigned API callers act as this identity (X-Rondo-User picks another), as in the
+   * embedded runtime: for a LocalStack deployment only (stage `local`), which enforces no
+   * IAM. Any other stage refuses it.
+   */
+  developmentIdentity?: string;
 };
 
 export class RondoStack extends Stack {
@@ -178,6 +193,7 @@ export class RondoStack extends Stack {
   readonly eventBus: EventBus;
   readonly api: HttpApi;
   readonly alarms: RondoAlarms;
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: RondoStackProps) {
     super(scope, id, props);
@@ -190,6 +206,17 @@ export class RondoStack extends Stack {
     if (!TASK_FUNCTION_PREFIX_PATTERN.test(taskFunctionPrefix)) {
       throw new Error(
         `taskFunctionPrefix '${taskFunctionPrefix}' must match ${TASK_FUNCTION_PREFIX_PATTERN}`,
+      );
+    }
+    if (props.developmentIdentity !== undefined && stage !== LOCALSTACK_STAGE) {
+      throw new Error(
+        `developmentIdentity lets unsigned callers act as a user: only the '${LOCALSTACK_STAGE}' (LocalStack) stage may set it`,
+      );
+    }
+    const logRetention = props.logRetentionDays ?? DEFAULT_LOG_RETENTION;
+    if (!Object.values(RetentionDays).includes(logRetention)) {
+      throw new Error(
+        `logRetentionDays ${logRetention} is not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, …)`,
       );
     }
     const isProduction = stage === 'prod';
@@ -332,7 +359,10 @@ export class RondoStack extends Stack {
       ),
       POWERTOOLS_SERVICE_NAME: RESOURCE_PREFIX,
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? DEFAULT_LOG_LEVEL,
+      // Embedded metrics (InstanceStatus, Retries, DispatchLatency, cold starts), per stage.
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(stage),
       ...(props.admins?.length ? { [OPTIONAL_ENV.admins]: props.admins.join(',') } : {}),
+      ...(props.developmentIdentity ? { [ENV.developmentIdentity]: props.developmentIdentity } : {}),
       ...engineEnvironment({
         tableName: this.table.tableName,
         queueUrls: {
@@ -359,6 +389,7 @@ export class RondoStack extends Stack {
             description: `Rondo ${name} (${stage})`,
             environment,
             logRemovalPolicy: removalPolicy,
+            logRetention,
             ...(spec.reservedConcurrency !== undefined && props.reserveConcurrency !== false
               ? { reservedConcurrentExecutions: spec.reservedConcurrency }
               : {}),
@@ -396,7 +427,7 @@ export class RondoStack extends Stack {
       // Step Functions writes to /aws/vendedlogs/ groups without growing the account's
       // CloudWatch Logs resource policy, which has a small size limit.
       logGroupName: `/aws/vendedlogs/states/${retryStateMachineName}`,
-      retention: DEFAULT_LOG_RETENTION,
+      retention: logRetention,
       removalPolicy,
     });
     this.retryStateMachine = new StateMachine(this, 'RetryStateMachine', {
@@ -424,7 +455,7 @@ export class RondoStack extends Stack {
 
     const loopLogs = new LogGroup(this, 'LoopStateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/${loopStateMachineName}`,
-      retention: DEFAULT_LOG_RETENTION,
+      retention: logRetention,
       removalPolicy,
     });
     this.loopStateMachine = new StateMachine(this, 'LoopStateMachine', {
@@ -617,7 +648,7 @@ export class RondoStack extends Stack {
           : new HttpIamAuthorizer(),
     });
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
-      retention: DEFAULT_LOG_RETENTION,
+      retention: logRetention,
       removalPolicy,
     });
     new HttpStage(this, 'ApiStage', {
@@ -683,12 +714,40 @@ export class RondoStack extends Stack {
       },
       stateMachines: { Retry: this.retryStateMachine, Loop: this.loopStateMachine },
       ...(props.alarmEmail ? { email: props.alarmEmail } : {}),
+      ...(props.alarmTopicArn ? { topic: Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) } : {}),
     });
 
+    this.dashboard = new RondoDashboard(this, 'Dashboard', {
+      dashboardName: prefix,
+      namespace: metricsNamespace(stage),
+      service: RESOURCE_PREFIX,
+      queues: Object.fromEntries((Object.keys(this.queues) as QueueName[]).map((n) => [n, this.queues[n]])),
+      deadLetterQueues: {
+        ...Object.fromEntries(
+          (Object.keys(this.deadLetterQueues) as QueueName[]).map((n) => [n, this.deadLetterQueues[n]]),
+        ),
+        'run-creation': this.runCreationDeadLetterQueue,
+        'event-delivery': this.eventDeliveryDeadLetterQueue,
+      },
+      functions: Object.fromEntries(
+        (Object.keys(this.functions) as FunctionName[]).map((n) => [n, this.functions[n]]),
+      ),
+    }).dashboard;
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboardName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
+    new CfnOutput(this, 'ScheduleGroupName', { value: scheduleGroupName });
+    new CfnOutput(this, 'ScheduleTargetArn', { value: functionArn('create-run') });
+    // Where to look when an alarm says a message failed every delivery (and to redrive from).
+    for (const name of Object.keys(QUEUES) as QueueName[]) {
+      new CfnOutput(this, `${pascal(name)}QueueUrl`, { value: this.queues[name].queueUrl });
+      new CfnOutput(this, `${pascal(name)}DeadLetterQueueUrl`, {
+        value: this.deadLetterQueues[name].queueUrl,
+      });
+    }
   }
 }
 

@@ -70,6 +70,12 @@ export function visibilityTimeoutSeconds(queue: QueueName): number {
 }
 
 export const RESOURCE_PREFIX = 'rondo';
+
+/** The stage `npm run deploy:local` deploys to LocalStack. */
+export const LOCALSTACK_STAGE = 'local';
+
+/** The CloudWatch namespace of a stage's metrics (`Rondo/dev`); the embedded runtime's is `Rondo/local`. */
+export const metricsNamespace = (stage: string) => `Rondo/${stage}`;
 export const SCHEDULE_GROUP = 'rondo';
 export const EVENT_BUS = 'rondo';
 

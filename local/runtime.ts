@@ -23,6 +23,7 @@ import {
   FUNCTIONS,
   type FunctionName,
   LOCAL_EXECUTORS,
+  metricsNamespace,
   QUEUES,
   type QueueName,
   RECONCILER_SCHEDULE,
@@ -58,6 +59,8 @@ export type RuntimeOptions = {
   /** Overrides every queue's visibility timeout (tests that crash handlers on purpose). */
   visibilityTimeoutSeconds?: number;
   logLevel?: string;
+  /** Print the functions' embedded metrics (CloudWatch EMF lines) to stdout, as Lambda would. */
+  metrics?: boolean;
   /** The reconciler's schedule expression (tests sweep more often). */
   reconcilerExpression?: string;
   /** Seconds past its due time before the reconciler heals an instance. */
@@ -173,6 +176,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       AWS_ENDPOINT_URL_LAMBDA: awsEndpoint,
       POWERTOOLS_SERVICE_NAME: 'rondo',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace('local'),
+      // Embedded metrics are log lines for CloudWatch; here they would only flood the console.
+      POWERTOOLS_METRICS_DISABLED: options.metrics ? 'false' : 'true',
       ...engineEnvironment({
         tableName,
         queueUrls: {

@@ -195,6 +195,23 @@ export class LocalScheduler {
     });
   }
 
+  /**
+   * Makes this scheduler's schedules those given (as read from another Scheduler's API, which
+   * stores schedules but does not fire them): new and changed ones are put, missing ones
+   * removed, unchanged ones keep their next fire time.
+   */
+  mirror(schedules: Schedule[]): void {
+    const keys = new Set<string>();
+    for (const schedule of schedules) {
+      const key = `${schedule.GroupName}/${schedule.Name}`;
+      keys.add(key);
+      const known = this.#schedules.get(key);
+      if (known && JSON.stringify(known) === JSON.stringify(schedule)) continue;
+      this.#put(schedule);
+    }
+    for (const key of [...this.#schedules.keys()]) if (!keys.has(key)) this.#remove(key);
+  }
+
   #put(schedule: Schedule, persist = true): void {
     const key = `${schedule.GroupName}/${schedule.Name}`;
     this.#schedules.set(key, schedule);

@@ -1,11 +1,15 @@
 // The CDK app: one Rondo stack per stage. `npm run synth` (or `npx cdk deploy -c stage=prod`).
-// Context: `stage` (default dev), `logLevel` (default INFO), `taskFunctionPrefix` (default
-// rondo-task-), `admins` (comma-separated identities), `alarmEmail`, and `jwtIssuer` with
-// `jwtAudience` (comma-separated) for the JWT auth mode instead of IAM.
+// Context: `stage` (default dev), `logLevel` (default INFO), `logRetentionDays` (default 30),
+// `taskFunctionPrefix` (default rondo-task-), `admins` (comma-separated identities),
+// `alarmEmail`, `alarmTopicArn` (notify an existing topic instead), and `jwtIssuer` with
+// `jwtAudience` (comma-separated) for the JWT auth mode instead of IAM, `reserveConcurrency`
+// (`false` in accounts still at the default concurrency limit of 10), and
+// `developmentIdentity` (the LocalStack stage `local` only, see scripts/localstack.ts).
 import { App, Tags } from 'aws-cdk-lib';
 import { addSecurityChecks } from '../nag.ts';
 import { DEFAULT_STAGE, RondoStack } from '../rondo-stack.ts';
-import { RESOURCE_PREFIX } from '../topology.ts';
+import { TaskFixturesStack } from '../task-fixtures-stack.ts';
+import { LOCALSTACK_STAGE, RESOURCE_PREFIX } from '../topology.ts';
 
 const app = new App();
 
@@ -25,6 +29,10 @@ const list = (key: string) =>
 const jwtIssuer = context('jwtIssuer');
 const admins = list('admins');
 const alarmEmail = context('alarmEmail');
+const developmentIdentity = context('developmentIdentity');
+const reserveConcurrency = context('reserveConcurrency');
+const alarmTopicArn = context('alarmTopicArn');
+const logRetentionDays = context('logRetentionDays');
 
 // No `env`: the stack is environment-agnostic, so it synthesizes offline and deploys to the
 // account and region of the credentials `cdk deploy` runs with.
@@ -35,9 +43,20 @@ const stack = new RondoStack(app, `${RESOURCE_PREFIX}-${stage}`, {
   taskFunctionPrefix: context('taskFunctionPrefix'),
   ...(admins ? { admins } : {}),
   ...(alarmEmail ? { alarmEmail } : {}),
+  ...(developmentIdentity ? { developmentIdentity } : {}),
+  ...(alarmTopicArn ? { alarmTopicArn } : {}),
+  ...(logRetentionDays ? { logRetentionDays: Number(logRetentionDays) } : {}),
+  ...(reserveConcurrency === 'false' ? { reserveConcurrency: false } : {}),
   ...(jwtIssuer
     ? { apiAuth: { mode: 'JWT' as const, issuer: jwtIssuer, audience: list('jwtAudience') ?? [] } }
     : {}),
 });
 Tags.of(stack).add('rondo:stage', stage);
+// `npm run deploy:local`: the integration suite's task functions, for LocalStack only.
+if (context('taskFixtures') === 'true') {
+  if (stage !== LOCALSTACK_STAGE) throw new Error(`taskFixtures is for the '${LOCALSTACK_STAGE}' stage only`);
+  new TaskFixturesStack(app, `${RESOURCE_PREFIX}-${stage}-task-fixtures`, {
+    description: 'Rondo integration-suite task functions (LocalStack)',
+  });
+}
 addSecurityChecks(app);

@@ -5,7 +5,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -23,15 +23,17 @@ export type RondoAlarmsProps = {
   stateMachines: Record<string, IStateMachine>;
   /** Subscribed to the alarm topic when given. */
   email?: string;
+  /** A topic of the team's own to notify instead of a new one. */
+  topic?: ITopic;
 };
 
 export class RondoAlarms extends Construct {
-  readonly topic: Topic;
+  readonly topic: ITopic;
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: RondoAlarmsProps) {
     super(scope, id);
-    this.topic = new Topic(this, 'Topic', { displayName: 'Rondo alarms', enforceSSL: true });
+    this.topic = props.topic ?? new Topic(this, 'Topic', { displayName: 'Rondo alarms', enforceSSL: true });
     if (props.email) {
       // Notifications the address could not take wait here instead of being dropped.
       const undelivered = new Queue(this, 'UndeliveredNotifications', {

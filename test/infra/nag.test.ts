@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/constructs/rondo-function.ts';
 import { addSecurityChecks } from '../../infra/nag.ts';
 import { RondoStack } from '../../infra/rondo-stack.ts';
+import { TaskFixturesStack } from '../../infra/task-fixtures-stack.ts';
 
 type Violation = {
   ruleName: string;
@@ -68,6 +69,13 @@ describe('cdk-nag (AwsSolutions, Serverless)', () => {
   const app = checkedApp();
   new RondoStack(app, 'rondo-dev', { stage: 'dev' });
   new RondoStack(app, 'rondo-prod', { stage: 'prod', alarmEmail: 'ops@example.com', admins: ['ops'] });
+  // The LocalStack deployment: its stage, and the integration suite's task functions.
+  new RondoStack(app, 'rondo-local', {
+    stage: 'local',
+    developmentIdentity: 'admin',
+    reserveConcurrency: false,
+  });
+  new TaskFixturesStack(app, 'rondo-local-task-fixtures');
   new RondoStack(app, 'rondo-jwt', {
     stage: 'jwt',
     apiAuth: {
@@ -77,7 +85,7 @@ describe('cdk-nag (AwsSolutions, Serverless)', () => {
     },
   });
 
-  it('finds nothing unacknowledged in the dev, prod and JWT stacks', () => {
+  it('finds nothing unacknowledged in the dev, prod, JWT and LocalStack stacks', () => {
     expect(() => app.synth()).not.toThrow();
     const { pluginReports } = report(app);
     expect(pluginReports.map((r) => r.pluginName).sort()).toEqual(['AwsSolutions', 'Serverless']);

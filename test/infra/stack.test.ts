@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/commons/config.ts';
@@ -18,6 +19,7 @@ import {
   EXTERNAL_EVENTS_RULE,
   FUNCTIONS,
   type FunctionName,
+  metricsNamespace,
   QUEUES,
   type QueueName,
   RESOURCE_PREFIX,
@@ -25,6 +27,7 @@ import {
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/constants.ts';
 import { functionArn as localFunctionArn } from '../../local/lambda-service.ts';
 import { INDEXES, KEY, TABLE_KEY_ATTRIBUTES, TTL_ATTRIBUTE } from '../../shared/aws/dynamodb/table.ts';
+import { METRIC } from '../../shared/ports/metrics.ts';
 
 // asl-validator ships no type declarations; this is the part of its API the test uses.
 type AslValidator = (
@@ -819,6 +822,34 @@ describe('alarms', () => {
   });
 });
 
+describe('dashboard', () => {
+  it('shows instances by status, retries and dispatch latency from the functions’ namespace, and every dead-letter queue', () => {
+    const [, dashboard] = only<{ DashboardName: string; DashboardBody: unknown }>(
+      template,
+      'AWS::CloudWatch::Dashboard',
+    );
+    expect(dashboard.Properties.DashboardName).toBe(`${RESOURCE_PREFIX}-dev`);
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const name of Object.values(METRIC))
+      expect(body).toContain(`\\"${metricsNamespace('dev')}\\",\\"${name}\\"`);
+    for (const status of ['SUCCESS', 'FAILED', 'RETRYING', 'WAITING_EVENT'])
+      expect(body).toContain(`\\"status\\",\\"${status}\\"`);
+    const deadLetterQueues = [
+      ...Object.values(dev.deadLetterQueues),
+      dev.runCreationDeadLetterQueue,
+      dev.eventDeliveryDeadLetterQueue,
+    ];
+    for (const queue of deadLetterQueues)
+      expect(body).toContain(`"Fn::GetAtt":["${logicalId(queue)}","QueueName"]`);
+    // The functions publish where the dashboard looks.
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+      expect(
+        functionResource(functionId(name)).Properties.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE,
+      ).toBe(metricsNamespace('dev'));
+    }
+  });
+});
+
 describe('outputs', () => {
   it('are the API URL, the table name and the event bus name', () => {
     const apiUrl = template.findOutputs('ApiUrl').ApiUrl as { Value: unknown } | undefined;
@@ -831,6 +862,57 @@ describe('outputs', () => {
 describe('stack settings', () => {
   it('refuses a stage that cannot be part of resource names', () => {
     expect(() => new RondoStack(new App(), 'bad', { stage: 'Prod_1' })).toThrow(/stage/);
+  });
+
+  it('lets only the LocalStack stage take unsigned callers as a development identity', () => {
+    expect(() => new RondoStack(new App(), 'bad', { stage: 'prod', developmentIdentity: 'admin' })).toThrow(
+      /developmentIdentity/,
+    );
+    const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+    const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+    const local = Template.fromStack(
+      new RondoStack(app, 'rondo-local', { stage: 'local', developmentIdentity: 'admin' }),
+    );
+    const variables = Object.values(resources<FunctionProps>(local, 'AWS::Lambda::Function')).map(
+      (fn) => fn.Properties.Environment.Variables[ENV.developmentIdentity],
+    );
+    expect(new Set(variables)).toEqual(new Set(['admin']));
+  });
+
+  it('keeps every log group for the configured retention, and refuses one CloudWatch does not offer', () => {
+    const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+    const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+    const kept = Template.fromStack(
+      new RondoStack(app, 'rondo-kept', { stage: 'kept', logRetentionDays: 90 }),
+    );
+    const groups = Object.values(resources<{ RetentionInDays?: number }>(kept, 'AWS::Logs::LogGroup'));
+    // Eight functions, two state machines, the API's access log.
+    expect(groups).toHaveLength(Object.keys(FUNCTIONS).length + 3);
+    expect(new Set(groups.map((g) => g.Properties.RetentionInDays))).toEqual(new Set([90]));
+    expect(
+      () => new RondoStack(new App(), 'bad', { stage: 'dev', logRetentionDays: 31 as RetentionDays }),
+    ).toThrow(/logRetentionDays/);
+  });
+
+  it("notifies a team's existing topic instead of creating one when given its ARN", () => {
+    const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+    const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+    const topicArn = 'arn:aws:sns:us-east-1:123456789012:ops-pager';
+    const own = Template.fromStack(
+      new RondoStack(app, 'rondo-own', { stage: 'own', alarmTopicArn: topicArn }),
+    );
+    own.resourceCountIs('AWS::SNS::Topic', 0);
+    const actions = Object.values(resources<{ AlarmActions: unknown[] }>(own, 'AWS::CloudWatch::Alarm')).map(
+      (alarm) => alarm.Properties.AlarmActions,
+    );
+    expect(actions.length).toBeGreaterThan(0);
+    for (const action of actions) expect(action).toEqual([topicArn]);
   });
 
   it('refuses an empty task function prefix, which would allow invoking every function', () => {

@@ -3,6 +3,8 @@
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
+import type { SchedulePump } from '#local/schedule-pump.ts';
+import { LOCALSTACK_OUTPUTS_FILE, localStackTarget } from './localstack.ts';
 
 /** What tests read of the runtime started here. */
 const RUNTIME_INFO = [
@@ -28,8 +30,16 @@ declare module 'vitest' {
 export const TEST_VISIBILITY_TIMEOUT_SECONDS = 2;
 
 let runtime: Runtime | undefined;
+let pump: SchedulePump | undefined;
 
 export async function setup(project: TestProject) {
+  // `npm run test:localstack`: the stack deployed to LocalStack instead of the embedded runtime.
+  if (process.env.RONDO_TARGET === 'localstack') {
+    const target = localStackTarget(join(PROJECT_ROOT, LOCALSTACK_OUTPUTS_FILE));
+    pump = target.startPump();
+    project.provide('runtime', target.info);
+    return;
+  }
   runtime = await startRuntime({
     port: 0,
     developmentIdentity: 'admin',
@@ -50,5 +60,6 @@ export async function setup(project: TestProject) {
 }
 
 export async function teardown() {
+  await pump?.stop();
   await runtime?.stop();
 }
