@@ -98,7 +98,8 @@ const SENDS_TO: Record<FunctionName, QueueName[]> = {
   resolve: ['dispatch', 'completion'],
   'retry-attempt': ['dispatch', 'completion'],
   loop: ['dispatch', 'completion'],
-  'ingest-event': [],
+  // An event releases the instances waiting for it: they are dispatched, or completed as blocked.
+  'ingest-event': ['dispatch', 'completion'],
   reconcile: ['dispatch', 'completion'],
 };
 

@@ -3,7 +3,13 @@
 // runtime's own Scheduler clock, delivering each fire as Scheduler would (an asynchronous
 // Lambda invocation with the schedule's input, its context attributes filled in).
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { GetScheduleCommand, paginateListSchedules, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import {
+  GetScheduleCommand,
+  type GetScheduleCommandOutput,
+  paginateListSchedules,
+  ResourceNotFoundException,
+  type SchedulerClient,
+} from '@aws-sdk/client-scheduler';
 import type { Clock } from '#shared/ports/clock.ts';
 import { LocalScheduler, type Schedule } from './scheduler-service.ts';
 
@@ -26,7 +32,14 @@ export async function readSchedules(client: SchedulerClient, groups: string[]): 
   for (const group of groups) {
     for await (const page of paginateListSchedules({ client }, { GroupName: group })) {
       for (const summary of page.Schedules ?? []) {
-        const full = await client.send(new GetScheduleCommand({ Name: summary.Name, GroupName: group }));
+        let full: GetScheduleCommandOutput;
+        try {
+          full = await client.send(new GetScheduleCommand({ Name: summary.Name, GroupName: group }));
+        } catch (error) {
+          // Deleted between the list and the read: it is gone, as the next refresh will see.
+          if (error instanceof ResourceNotFoundException) continue;
+          throw error;
+        }
         if (!full.Name || !full.ScheduleExpression || !full.Target?.Arn) continue;
         const seconds = (date: Date | undefined) => (date ? date.getTime() / 1000 : undefined);
         schedules.push({
@@ -71,7 +84,10 @@ export function startSchedulePump(options: SchedulePumpOptions): SchedulePump {
     },
   });
   scheduler.onDeliveryFailed = (_name, error) => onError(error);
-  const refresh = async () => scheduler.mirror(await readSchedules(options.scheduler, options.groups));
+  const refresh = async () =>
+    scheduler.mirror(await readSchedules(options.scheduler, options.groups), (name, error) =>
+      onError(new Error(`schedule ${name} cannot be fired here: ${String(error)}`)),
+    );
   let refreshing: Promise<void> = refresh().catch(onError);
   const timer = setInterval(() => {
     refreshing = refreshing.then(refresh).catch(onError);
@@ -80,8 +96,10 @@ export function startSchedulePump(options: SchedulePumpOptions): SchedulePump {
   return {
     scheduler,
     refresh: () => {
-      refreshing = refreshing.then(refresh);
-      return refreshing;
+      const next = refreshing.then(refresh);
+      // A failed refresh is the caller's to see; the chain goes on for the next one.
+      refreshing = next.catch(onError);
+      return next;
     },
     stop: async () => {
       clearInterval(timer);

@@ -200,14 +200,19 @@ export class LocalScheduler {
    * stores schedules but does not fire them): new and changed ones are put, missing ones
    * removed, unchanged ones keep their next fire time.
    */
-  mirror(schedules: Schedule[]): void {
+  mirror(schedules: Schedule[], onInvalid: (name: string, error: unknown) => void = () => {}): void {
     const keys = new Set<string>();
     for (const schedule of schedules) {
       const key = `${schedule.GroupName}/${schedule.Name}`;
       keys.add(key);
       const known = this.#schedules.get(key);
       if (known && JSON.stringify(known) === JSON.stringify(schedule)) continue;
-      this.#put(schedule);
+      try {
+        this.#put(schedule);
+      } catch (error) {
+        // One schedule Scheduler accepted and this clock cannot parse stops only itself.
+        onInvalid(schedule.Name, error);
+      }
     }
     for (const key of [...this.#schedules.keys()]) if (!keys.has(key)) this.#remove(key);
   }

@@ -8,6 +8,7 @@ import { Metrics as PowertoolsMetrics, MetricUnit as PowertoolsUnit } from '@aws
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { parseInstanceId } from '#shared/model/ids.ts';
 import type { MetricName, Metrics, MetricUnit } from '#shared/ports/metrics.ts';
 
@@ -65,13 +66,14 @@ export const engineMetrics = createEngineMetrics();
  * (Powertools' logMetrics would also warn on every invocation that recorded none, as most
  * API calls do.)
  */
-const publishMetrics = (): MiddlewareObj => {
+const publishMetrics = (): MiddlewareObj<unknown, unknown, Error, Context> => {
   const publish = () => {
     engineMetrics.flush();
     if (powertoolsMetrics.hasStoredMetrics()) powertoolsMetrics.publishStoredMetrics();
   };
   return {
-    before: () => powertoolsMetrics.captureColdStartMetric(),
+    // Per function: without the name, every function's cold starts would share one series.
+    before: (request) => powertoolsMetrics.captureColdStartMetric(request.context.functionName),
     after: publish,
     onError: publish,
   };
@@ -91,16 +93,18 @@ export function observed(): MiddlewareObj[] {
 }
 
 /**
- * Ties what follows to one instance: its id, run and attempt ride on every log line, and
- * the id is a trace annotation (searchable in X-Ray).
+ * A logger for one instance: its id, run and attempt ride on every line it writes. A child
+ * of the process's logger, not a change to it, so the records of one batch (handled in
+ * parallel) and concurrent invocations of the embedded runtime keep their own keys.
  */
-export function correlate(instanceId: string, attempt?: number): void {
+export function loggerFor(instanceId: string, attempt?: number): Logger {
   const runId = parseInstanceId(instanceId)?.runId;
-  logger.appendKeys({ instanceId, ...(runId ? { runId } : {}), ...(attempt ? { attempt } : {}) });
-  tracer.putAnnotation('instanceId', instanceId);
+  return logger.createChild({
+    persistentKeys: { instanceId, ...(runId ? { runId } : {}), ...(attempt ? { attempt } : {}) },
+  });
 }
 
-/** Forgets the keys `correlate` set (between the records of one batch). */
-export function uncorrelate(): void {
-  logger.removeKeys(['instanceId', 'runId', 'attempt']);
+/** Makes an invocation about one instance findable by its id in X-Ray (single-event handlers only). */
+export function annotateTrace(instanceId: string): void {
+  tracer.putAnnotation('instanceId', instanceId);
 }

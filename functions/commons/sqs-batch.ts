@@ -1,14 +1,15 @@
 // The shape every SQS-driven function shares: parse each record's body with a schema,
 // handle it, report failed records as batch item failures so only they are redelivered.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 import type { MetricName } from '#shared/ports/metrics.ts';
-import { correlate, engineMetrics, observed, uncorrelate } from './observability.ts';
+import { engineMetrics, logger, loggerFor, observed } from './observability.ts';
 
 export type SqsBatchOptions<M> = {
-  /** The instance a message is about: its id (and run) go on every log line while it is handled. */
+  /** The instance a message is about: its id and run go on every line of the logger `handle` gets. */
   instanceOf?: (message: M) => string | undefined;
   /** Records, per message, the time from its sending to its handling. */
   latencyMetric?: MetricName;
@@ -16,7 +17,7 @@ export type SqsBatchOptions<M> = {
 
 export function sqsBatchHandler<S extends z.ZodType>(
   schema: S,
-  handle: (message: z.output<S>, record: SQSRecord) => Promise<unknown>,
+  handle: (message: z.output<S>, record: SQSRecord, log: Logger) => Promise<unknown>,
   options: SqsBatchOptions<z.output<S>> = {},
 ) {
   const processor = new BatchProcessor(EventType.SQS);
@@ -29,12 +30,7 @@ export function sqsBatchHandler<S extends z.ZodType>(
     }
     const message = schema.parse(JSON.parse(record.body));
     const instanceId = options.instanceOf?.(message);
-    if (instanceId) correlate(instanceId);
-    try {
-      await handle(message, record);
-    } finally {
-      if (instanceId) uncorrelate();
-    }
+    await handle(message, record, instanceId ? loggerFor(instanceId) : logger);
   };
   return middy(
     async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>

@@ -2,7 +2,6 @@
 
 import { loadEngineConfig } from '#functions/commons/config.ts';
 import { createEngineDeps } from '#functions/commons/engine.ts';
-import { logger } from '#functions/commons/observability.ts';
 import { sqsBatchHandler } from '#functions/commons/sqs-batch.ts';
 import { dispatchInstance } from '#shared/engine/attempts.ts';
 import { METRIC } from '#shared/ports/metrics.ts';
@@ -12,9 +11,9 @@ const deps = createEngineDeps(loadEngineConfig(process.env));
 
 export const handler = sqsBatchHandler(
   dispatchMessageSchema,
-  async ({ instanceId }) => {
+  async ({ instanceId }, _record, log) => {
     const outcome = await dispatchInstance(deps, instanceId);
-    logger.info('dispatched', { outcome });
+    log.info('dispatched', { outcome });
   },
   { instanceOf: (message) => message.instanceId, latencyMetric: METRIC.dispatchLatency },
 );

@@ -3,7 +3,7 @@
 import middy from '@middy/core';
 import { loadEngineConfig } from '#functions/commons/config.ts';
 import { createEngineDeps } from '#functions/commons/engine.ts';
-import { correlate, logger, observed } from '#functions/commons/observability.ts';
+import { annotateTrace, loggerFor, observed } from '#functions/commons/observability.ts';
 import { finishLoop, runIteration } from '#shared/engine/loops.ts';
 import { loopEventSchema } from './schema.ts';
 
@@ -12,14 +12,15 @@ const deps = createEngineDeps(loadEngineConfig(process.env));
 export const handler = middy(async (event: unknown) => {
   const request = loopEventSchema.parse(event);
   const { instanceId, attempt } = request;
-  correlate(instanceId, attempt);
+  const log = loggerFor(instanceId, attempt);
+  annotateTrace(instanceId);
   if (request.action === 'iteration') {
     const outcome = await runIteration(deps, request);
-    logger.info('iteration', { instanceId, attempt, index: request.index, outcome });
+    log.info('iteration', { index: request.index, outcome });
     return { outcome };
   }
   const failure = request.failure && { error: request.failure.Error, cause: request.failure.Cause ?? '' };
   const outcome = await finishLoop(deps, { instanceId, attempt, ...(failure ? { failure } : {}) });
-  logger.info('loop finished', { instanceId, attempt, failed: Boolean(failure), outcome });
+  log.info('loop finished', { failed: Boolean(failure), outcome });
   return { outcome };
 }).use(observed());

@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import { loadEngineConfig } from '#functions/commons/config.ts';
 import { createEngineDeps } from '#functions/commons/engine.ts';
-import { correlate, logger, observed } from '#functions/commons/observability.ts';
+import { annotateTrace, loggerFor, observed } from '#functions/commons/observability.ts';
 import { runRetryAttempt } from '#shared/engine/attempts.ts';
 import { retryAttemptSchema } from './schema.ts';
 
@@ -10,8 +10,9 @@ const deps = createEngineDeps(loadEngineConfig(process.env));
 
 export const handler = middy(async (event: unknown) => {
   const { instanceId, attempt } = retryAttemptSchema.parse(event);
-  correlate(instanceId, attempt);
+  const log = loggerFor(instanceId, attempt);
+  annotateTrace(instanceId);
   const outcome = await runRetryAttempt(deps, instanceId, attempt);
-  logger.info('retry attempt', { instanceId, attempt, outcome });
+  log.info('retry attempt', { outcome });
   return { instanceId, attempt, outcome };
 }).use(observed());

@@ -440,6 +440,23 @@ describe('functions', () => {
     }
   });
 
+  it.each(functionNames)(
+    '%s may send to the work queues the engine code it runs sends to, and to no other',
+    (name) => {
+      // Every function runs engine code that dispatches released instances or reports finished
+      // ones (run creation, attempts, resolution, event ingestion, the reconciler, the API).
+      const queuesSentTo = statementsOfFunction(name)
+        .filter((s) => actionsOf(s).includes('sqs:SendMessage'))
+        .flatMap((s) => [s.Resource].flat())
+        .map((resource) => JSON.stringify(resource));
+      const work = (['dispatch', 'completion'] as QueueName[]).map((queue) =>
+        JSON.stringify({ 'Fn::GetAtt': [queueId(queue), 'Arn'] }),
+      );
+      for (const queue of work) expect(queuesSentTo).toContain(queue);
+      expect(queuesSentTo).not.toContain(JSON.stringify({ 'Fn::GetAtt': [queueId('events'), 'Arn'] }));
+    },
+  );
+
   it('the API function manages schedules in its group only, and passes only the scheduler role', () => {
     const statements = statementsOfFunction('api');
     const schedules = statements.find((s) => actionsOf(s).includes('scheduler:CreateSchedule'));

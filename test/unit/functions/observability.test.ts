@@ -1,14 +1,10 @@
 // The functions' metrics and correlation keys: what reaches CloudWatch as embedded-metric
 // documents (read back from stdout, as CloudWatch reads them from the log), and which keys
 // ride on log lines while an instance is handled.
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  correlate,
-  createEngineMetrics,
-  logger,
-  uncorrelate,
-} from '../../../functions/commons/observability.ts';
+import { createEngineMetrics, logger, loggerFor } from '../../../functions/commons/observability.ts';
 import { METRIC } from '../../../shared/ports/metrics.ts';
 
 type EmfDocument = {
@@ -98,40 +94,44 @@ describe('correlation keys', () => {
   });
   afterAll(() => logger.setLogLevel(level));
 
-  /** The log line `logger.info` writes now, as CloudWatch Logs would store it. */
-  const logLine = () => {
+  /** The log line `log.info` writes now, as CloudWatch Logs would store it. */
+  const logLine = (log: Logger) => {
     const lines: string[] = [];
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       lines.push(String(chunk));
       return true;
     });
     try {
-      logger.info('handled');
+      log.info('handled');
     } finally {
       write.mockRestore();
     }
     return JSON.parse(lines.join('').trim()) as Record<string, unknown>;
   };
 
-  it('put the instance, its run and the attempt on every log line until removed', () => {
-    correlate('etl.20260101T0000Z.load', 3);
-    expect(logLine()).toMatchObject({
+  it("put the instance, its run and the attempt on every line of the instance's logger", () => {
+    expect(logLine(loggerFor('etl.20260101T0000Z.load', 3))).toMatchObject({
       message: 'handled',
       instanceId: 'etl.20260101T0000Z.load',
       runId: 'etl.20260101T0000Z',
       attempt: 3,
     });
-    uncorrelate();
-    const after = logLine();
-    for (const key of ['instanceId', 'runId', 'attempt']) expect(after).not.toHaveProperty(key);
-  });
-
-  it("name an iteration's run too", () => {
-    correlate('etl.20260101T0000Z.fan~1~7');
-    expect(logLine()).toMatchObject({
+    expect(logLine(loggerFor('etl.20260101T0000Z.fan~1~7'))).toMatchObject({
       instanceId: 'etl.20260101T0000Z.fan~1~7',
       runId: 'etl.20260101T0000Z',
     });
-    uncorrelate();
+  });
+
+  it('leave the process logger and the other records of a batch as they are', () => {
+    const first = loggerFor('etl.20260101T0000Z.a', 1);
+    const second = loggerFor('etl.20260102T0000Z.b', 2);
+    expect(logLine(first)).toMatchObject({ instanceId: 'etl.20260101T0000Z.a', attempt: 1 });
+    expect(logLine(second)).toMatchObject({
+      instanceId: 'etl.20260102T0000Z.b',
+      runId: 'etl.20260102T0000Z',
+      attempt: 2,
+    });
+    const plain = logLine(logger);
+    for (const key of ['instanceId', 'runId', 'attempt']) expect(plain).not.toHaveProperty(key);
   });
 });
