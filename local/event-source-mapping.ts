@@ -30,6 +30,8 @@ export type EventSourceMappingOptions = {
 
 export class EventSourceMapping {
   readonly #options: EventSourceMappingOptions;
+  /** Messages handed to the function a second time by `duplicateDelivery`. */
+  duplicated = 0;
   readonly #abort = new AbortController();
   #pollers: Promise<void>[] = [];
 
@@ -76,6 +78,7 @@ export class EventSourceMapping {
     try {
       const event = this.#event(messages);
       const copies = this.#options.duplicateDelivery ? 2 : 1;
+      this.duplicated += messages.length * (copies - 1);
       const responses = (await Promise.all(
         Array.from({ length: copies }, () => lambda.invoke(functionName, event)),
       )) as (SQSBatchResponse | null)[];

@@ -89,6 +89,8 @@ export type Runtime = {
   scheduler: LocalScheduler;
   eventBus: LocalEventBus;
   loadedWorkflows: string[];
+  /** Messages the event-source mappings delivered twice (`duplicateDelivery`). */
+  duplicatedMessages(): number;
   stop(): Promise<void>;
 };
 
@@ -278,6 +280,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       scheduler,
       eventBus,
       loadedWorkflows,
+      duplicatedMessages: () => mappings.reduce((sum, m) => sum + m.duplicated, 0),
       stop: async () => {
         for (const stop of stops) await stop().catch((error: unknown) => onError('shutdown', error));
         sqs.destroy();

@@ -38,7 +38,21 @@ export function workflowDefinitionOf(
 export type RefOutcome = 'SUCCESS' | 'FAILED' | 'SKIPPED' | 'BLOCKED';
 export type RefTask = { outcome: RefOutcome; attempts: number };
 
-export function referenceModel(dag: Dag): RefTask[] {
+/** Whether attempt `attempt` (from 1) of task `index` fails: its script's say by default. */
+export type AttemptFails = (index: number, attempt: number) => boolean;
+
+export const scriptedFailure =
+  (dag: Dag): AttemptFails =>
+  (index, attempt) => {
+    const failures = dag.tasks[index]?.failures ?? 0;
+    return failures === 'ALWAYS' || attempt <= failures;
+  };
+
+/**
+ * `fails` lets a caller say that some attempts failed for another reason than the script
+ * (lost to a crash and failed by the reconciler): the model then plays the task out with them.
+ */
+export function referenceModel(dag: Dag, fails: AttemptFails = scriptedFailure(dag)): RefTask[] {
   const result: RefTask[] = [];
   dag.tasks.forEach((script, index) => {
     // Edges only go from lower to higher indexes: every upstream is decided already.
@@ -57,12 +71,11 @@ export function referenceModel(dag: Dag): RefTask[] {
       outcome = 'BLOCKED'; // a SUCCESS edge whose upstream failed: blocked, not failed
     } else if (upstream.some((u) => !met(u.condition, u.outcome))) {
       outcome = 'SKIPPED';
-    } else if (script.failures === 'ALWAYS' || script.failures > script.maxRetries) {
-      outcome = 'FAILED';
-      attempts = script.maxRetries + 1;
     } else {
-      outcome = 'SUCCESS';
-      attempts = script.failures + 1;
+      // Attempts go on while they fail and retries remain.
+      attempts = 1;
+      while (fails(index, attempts) && attempts <= script.maxRetries) attempts++;
+      outcome = fails(index, attempts) ? 'FAILED' : 'SUCCESS';
     }
     result.push({ outcome, attempts });
   });
