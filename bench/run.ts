@@ -369,6 +369,50 @@ async function measure(
   const transitionsBefore = runtime.stepFunctions.transitions;
   meter.reset();
   const firedAt = Date.now();
+  if (workload.backfill) {
+    const { from, to, parallelism } = workload.backfill;
+    // As an operator starts one: through the API (its calls are overhead, not counted per instance).
+    const created = await api<{ id: string }>(
+      apiUrl,
+      'POST',
+      `/v1/workflows/${workload.definition.id}/backfills`,
+      {
+        from,
+        to,
+        order: 'ASC',
+        parallelism,
+      },
+    );
+    let polls = 0;
+    let backfill: { id: string; status: string };
+    for (;;) {
+      polls++;
+      backfill = await api<{ id: string; status: string }>(apiUrl, 'GET', `/v1/backfills/${created.id}`);
+      if (backfill.status !== 'RUNNING') break;
+      if (Date.now() - firedAt > timeoutMs)
+        throw new Error(`${workload.name}: backfill still RUNNING after ${timeoutMs / 1000}s`);
+      await sleep(POLL_MS);
+    }
+    const endedAt = Date.now();
+    await quiesce(meter, 30_000);
+    const snapshot = meter.snapshot();
+    const instances = await listInstances(apiUrl, workload.definition.id);
+    return {
+      workload,
+      run: {
+        id: backfill.id,
+        status: backfill.status,
+        createdAt: new Date(firedAt).toISOString(),
+        unfinished: 0,
+      },
+      wallMs: endedAt - firedAt,
+      polls,
+      snapshot,
+      executions: runtime.stepFunctions.list().length - executionsBefore,
+      transitions: runtime.stepFunctions.transitions - transitionsBefore,
+      instances,
+    };
+  }
   const fired = (await runtime.lambda.invoke(`${RESOURCE_PREFIX}-create-run`, {
     workflowId: workload.definition.id,
     scheduledTime: new Date(Date.UTC(2026, 0, 1)).toISOString(),
@@ -584,7 +628,8 @@ function summarize(m: Measured): WorkloadResult {
   const sqsByPollers = 2 * batches;
   const sqsBilled = sqsBilledByHandlers + receiveChunks + batches;
   const transitions = m.transitions;
-  const schedulerInvocations = 1;
+  // A backfill's runs are started by the backfill itself, not by Scheduler.
+  const schedulerInvocations = m.workload.backfill ? 0 : 1;
 
   const cost = {
     dynamodb:
@@ -692,6 +737,69 @@ function table(header: string[], rows: string[][]): string {
 }
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+/** The per-instance request counts the scaling check compares. */
+const SCALED_FIGURES = [
+  'dynamodbReads',
+  'dynamodbWrites',
+  'sqsRequests',
+  'lambdaInvocations',
+  'sfnTransitions',
+] as const;
+/** A figure that grows by more than this from the smallest workload of a series to the largest is flagged. */
+const SCALING_TOLERANCE = 0.1;
+
+type ScalingRow = {
+  series: string;
+  figure: (typeof SCALED_FIGURES)[number];
+  values: { workload: string; instances: number; value: number }[];
+  growthPercent: number;
+  flagged: boolean;
+};
+
+/** Per-instance counts must stay flat as a workload grows: work proportional to tasks and edges. */
+function scalingCheck(workloadsRun: Workload[], results: WorkloadResult[]): ScalingRow[] {
+  const series = new Map<string, WorkloadResult[]>();
+  results.forEach((result, i) => {
+    const name = workloadsRun[i]?.series;
+    if (name) series.set(name, [...(series.get(name) ?? []), result]);
+  });
+  return [...series].flatMap(([name, members]) => {
+    if (members.length < 2) return [];
+    const sorted = [...members].sort((a, b) => a.instances - b.instances);
+    return SCALED_FIGURES.map((figure) => {
+      const values = sorted.map((r) => ({
+        workload: r.name,
+        instances: r.instances,
+        value: r.perInstance[figure],
+      }));
+      const first = values[0]?.value ?? 0;
+      const peak = Math.max(...values.map((v) => v.value));
+      const growth = first > 0 ? (peak - first) / first : peak > 0 ? Number.POSITIVE_INFINITY : 0;
+      return {
+        series: name,
+        figure,
+        values,
+        growthPercent: Number.isFinite(growth) ? round(growth * 100, 1) : 100,
+        flagged: growth > SCALING_TOLERANCE,
+      };
+    });
+  });
+}
+
+function scalingTable(rows: ScalingRow[]): string {
+  if (rows.length === 0) return 'Scaling: no series of two or more sizes in this run.';
+  const sizes = rows[0]?.values.map((v) => `${v.workload} (${v.instances})`) ?? [];
+  return table(
+    ['per instance', ...sizes, 'growth from the smallest', `flag (> ${SCALING_TOLERANCE * 100}%)`],
+    rows.map((row) => [
+      row.figure,
+      ...row.values.map((v) => fmt(v.value)),
+      `${row.growthPercent}%`,
+      row.flagged ? 'FLAG' : 'flat',
+    ]),
+  );
+}
 
 function report(machine: Machine, command: string, results: WorkloadResult[]): string {
   const names = results.map((r) => r.name);
@@ -803,7 +911,7 @@ function report(machine: Machine, command: string, results: WorkloadResult[]): s
       const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
       const { apiPolls, apiRequests, reconcileInvocations, reconcileRequests } = r.overhead;
       return (
-        `- ${r.name}: ${apiPolls} polls of GET /v1/runs/{id} made ${sum(apiRequests)} ` +
+        `- ${r.name}: ${apiPolls} polls of its run (or backfill), with the backfill's start, made ${sum(apiRequests)} ` +
         `API-handler requests (${describe(apiRequests)}); ${reconcileInvocations} ` +
         `reconciler sweep(s) made ${sum(reconcileRequests)} (${describe(reconcileRequests)}). ` +
         `Excluded from the per-instance figures. Anomalies: ${r.anomalies.notSuccess} not SUCCESS, ` +
@@ -893,11 +1001,12 @@ async function main(): Promise<number> {
   });
   const meter = new Meter();
   const results: WorkloadResult[] = [];
+  const workloadsRun = workloads(quick);
   try {
     await instrument(runtime, meter);
-    for (const workload of workloads(quick)) {
+    for (const workload of workloadsRun) {
       console.error(`running ${workload.name} (${workload.shape})…`);
-      const measured = await measure(runtime, meter, workload, quick ? 60_000 : 600_000);
+      const measured = await measure(runtime, meter, workload, quick ? 60_000 : 3_600_000);
       results.push(summarize(measured));
     }
   } finally {
@@ -930,11 +1039,12 @@ async function main(): Promise<number> {
     prices: Object.fromEntries(Object.entries(PRICES).map(([k, p]) => [k, { usd: p.usd, unit: p.unit }])),
     handlerErrors: errors,
     workloads: results,
+    scaling: scalingCheck(workloadsRun, results),
   };
   const dir = join(PROJECT_ROOT, 'bench', 'results');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'latest.json'), `${JSON.stringify(output, null, 2)}\n`);
-  const markdown = report(machine, command, results);
+  const markdown = `${report(machine, command, results)}\n\nScaling check (${output.scaling[0]?.series ?? 'none'}):\n\n${scalingTable(output.scaling)}`;
   console.log(markdown);
   if (errors.length) console.log(`\n${errors.length} handler error(s):\n${errors.slice(0, 10).join('\n')}`);
   console.log(`\nWrote bench/results/latest.json (${output.totalSeconds}s in all).`);
@@ -942,7 +1052,12 @@ async function main(): Promise<number> {
     await record(markdown);
     console.log('Recorded the tables in docs/benchmarks.md.');
   }
-  const failed = results.flatMap((r) => r.checks.filter((c) => !c.pass).map((c) => `${r.name}: ${c.target}`));
+  const failed = [
+    ...results.flatMap((r) => r.checks.filter((c) => !c.pass).map((c) => `${r.name}: ${c.target}`)),
+    ...output.scaling
+      .filter((row) => row.flagged)
+      .map((row) => `${row.series}: ${row.figure} grows ${row.growthPercent}%`),
+  ];
   if (failed.length) console.log(`\nFAIL: ${failed.join('; ')}`);
   return args.has('--check') && failed.length > 0 ? 1 : 0;
 }

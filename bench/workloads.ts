@@ -15,6 +15,10 @@ export type Workload = {
   instances?: number;
   /** Step Functions transitions per instance allowed: none on the first-time-success path, a few per iteration. */
   maxTransitionsPerInstance: number;
+  /** Run as a backfill of the workflow's (paused) daily schedule instead of one scheduled run. */
+  backfill?: { from: string; to: string; parallelism: number; runs: number };
+  /** Workloads of one series (the same shape at growing sizes) are compared by the scaling check. */
+  series?: string;
 };
 
 const noop = (id: string) => ({ id, type: 'noop' as const });
@@ -65,6 +69,32 @@ export function layeredDag(layers: number, width: number, seed = 20_260_101): Wo
     tasks: tasks.length,
     edges: edges.length,
     maxTransitionsPerInstance: 0,
+    series: 'layered DAG',
+  };
+}
+
+/**
+ * A backfill of `days` daily runs of a `layers` × `width` layered DAG, `parallelism` runs at
+ * once: the workflow has a paused daily schedule (a backfill follows its cycle).
+ */
+export function backfill(days: number, layers: number, width: number, parallelism: number): Workload {
+  const dag = layeredDag(layers, width, 20_260_202);
+  const name = `backfill-${days}d-${dag.tasks}`;
+  const from = new Date(Date.UTC(2025, 0, 1));
+  const to = new Date(from.getTime() + (days - 1) * 86_400_000);
+  return {
+    ...dag,
+    name,
+    shape: `${days} daily runs of a ${dag.tasks}-task layered DAG (${layers} × ${width}), ${parallelism} runs at once`,
+    definition: {
+      ...dag.definition,
+      id: `bench-${name}`,
+      name: `Benchmark ${name}`,
+      schedule: { cycle: 'DAY', expression: 'cron(0 0 * * ? *)', timezone: 'UTC', status: 'PAUSED' },
+    },
+    instances: days * dag.tasks,
+    backfill: { from: from.toISOString(), to: to.toISOString(), parallelism, runs: days },
+    series: undefined,
   };
 }
 
@@ -115,9 +145,19 @@ export function chain(length: number): Workload {
   };
 }
 
-/** What `npm run bench` runs; `--quick` runs the smaller set (well under two minutes). */
+/**
+ * What `npm run bench` runs; `--quick` runs the smaller set (well under two minutes). The
+ * layered DAGs at growing sizes are the scaling check's series.
+ */
 export function workloads(quick: boolean): Workload[] {
   return quick
-    ? [layeredDag(10, 20), chain(10), foreach(100, 20)]
-    : [layeredDag(20, 50), chain(10), foreach(1000, 40)];
+    ? [chain(10), layeredDag(5, 20), layeredDag(20, 50), backfill(7, 4, 5, 4), foreach(100, 20)]
+    : [
+        chain(10),
+        layeredDag(5, 20),
+        layeredDag(20, 50),
+        layeredDag(50, 200),
+        backfill(365, 5, 20, 10),
+        foreach(1000, 40),
+      ];
 }
