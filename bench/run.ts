@@ -16,6 +16,7 @@ import type { LambdaHandler } from '#local/lambda-service.ts';
 import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
 import { requestCounter } from '#shared/aws/request-accounting.ts';
 import { PRICES } from './prices.ts';
+import { SCALING_TOLERANCE, type ScalingRow, scalingCheck } from './scaling.ts';
 import { type Workload, workloads } from './workloads.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -738,55 +739,6 @@ function table(header: string[], rows: string[][]): string {
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
-/** The per-instance request counts the scaling check compares. */
-const SCALED_FIGURES = [
-  'dynamodbReads',
-  'dynamodbWrites',
-  'sqsRequests',
-  'lambdaInvocations',
-  'sfnTransitions',
-] as const;
-/** A figure that grows by more than this from the smallest workload of a series to the largest is flagged. */
-const SCALING_TOLERANCE = 0.1;
-
-type ScalingRow = {
-  series: string;
-  figure: (typeof SCALED_FIGURES)[number];
-  values: { workload: string; instances: number; value: number }[];
-  growthPercent: number;
-  flagged: boolean;
-};
-
-/** Per-instance counts must stay flat as a workload grows: work proportional to tasks and edges. */
-function scalingCheck(workloadsRun: Workload[], results: WorkloadResult[]): ScalingRow[] {
-  const series = new Map<string, WorkloadResult[]>();
-  results.forEach((result, i) => {
-    const name = workloadsRun[i]?.series;
-    if (name) series.set(name, [...(series.get(name) ?? []), result]);
-  });
-  return [...series].flatMap(([name, members]) => {
-    if (members.length < 2) return [];
-    const sorted = [...members].sort((a, b) => a.instances - b.instances);
-    return SCALED_FIGURES.map((figure) => {
-      const values = sorted.map((r) => ({
-        workload: r.name,
-        instances: r.instances,
-        value: r.perInstance[figure],
-      }));
-      const first = values[0]?.value ?? 0;
-      const peak = Math.max(...values.map((v) => v.value));
-      const growth = first > 0 ? (peak - first) / first : peak > 0 ? Number.POSITIVE_INFINITY : 0;
-      return {
-        series: name,
-        figure,
-        values,
-        growthPercent: Number.isFinite(growth) ? round(growth * 100, 1) : 100,
-        flagged: growth > SCALING_TOLERANCE,
-      };
-    });
-  });
-}
-
 function scalingTable(rows: ScalingRow[]): string {
   if (rows.length === 0) return 'Scaling: no series of two or more sizes in this run.';
   const sizes = rows[0]?.values.map((v) => `${v.workload} (${v.instances})`) ?? [];
@@ -1039,7 +991,7 @@ async function main(): Promise<number> {
     prices: Object.fromEntries(Object.entries(PRICES).map(([k, p]) => [k, { usd: p.usd, unit: p.unit }])),
     handlerErrors: errors,
     workloads: results,
-    scaling: scalingCheck(workloadsRun, results),
+    scaling: scalingCheck(results.map((result, i) => ({ ...result, series: workloadsRun[i]?.series }))),
   };
   const dir = join(PROJECT_ROOT, 'bench', 'results');
   await mkdir(dir, { recursive: true });
