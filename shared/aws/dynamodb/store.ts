@@ -73,6 +73,7 @@ import { INDEXES, idOfIndexKey } from './table.ts';
 import {
   folderKey,
   WORKFLOW_LIST_PARTITION,
+  workflowAttributes,
   workflowFromItem,
   workflowHeadKey,
   workflowListPrefix,
@@ -219,6 +220,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         ...(kept?.collaborators ? { collaborators: kept.collaborators } : {}),
         ...(kept?.users ? { users: kept.users } : {}),
       };
+      const attributes = workflowAttributes(stored);
       try {
         await client.send(
           new TransactWriteCommand({
@@ -226,7 +228,11 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
               {
                 Put: {
                   TableName,
-                  Item: { ...workflowVersionKey(definition.id, version), kind: 'workflowVersion', ...stored },
+                  Item: {
+                    ...workflowVersionKey(definition.id, version),
+                    kind: 'workflowVersion',
+                    ...attributes,
+                  },
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
               },
@@ -236,7 +242,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
                   Item: {
                     ...workflowHeadKey(definition.id),
                     kind: 'workflow',
-                    ...stored,
+                    ...attributes,
                     [INDEXES.instancesByDay.pk]: WORKFLOW_LIST_PARTITION,
                     [INDEXES.instancesByDay.sk]: workflowListSortKey(definition.folder, definition.id),
                   },
