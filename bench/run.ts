@@ -536,7 +536,9 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function hopLatencies(instances: InstanceView[]): number[] {
-  const byTask = new Map(instances.map((i) => [i.taskId, i]));
+  // By instance id: a backfill's runs share task ids, and an edge stays within its run.
+  const byId = new Map(instances.map((i) => [i.id, i]));
+  const runOf = (i: InstanceView) => i.id.slice(0, i.id.length - i.taskId.length - 1);
   const at = (i: InstanceView | undefined, status: string) => {
     const t = i?.transitions.find((x) => x.status === status);
     return t ? Date.parse(t.at) : undefined;
@@ -545,7 +547,7 @@ function hopLatencies(instances: InstanceView[]): number[] {
   for (const instance of instances) {
     const running = at(instance, 'RUNNING');
     for (const edge of instance.upstream) {
-      const finished = at(byTask.get(edge.taskId), 'SUCCESS');
+      const finished = at(byId.get(`${runOf(instance)}.${edge.taskId}`), 'SUCCESS');
       if (running !== undefined && finished !== undefined) hops.push(running - finished);
     }
   }
