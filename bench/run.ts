@@ -15,6 +15,7 @@ import { FUNCTIONS, type FunctionName, type FunctionSpec, RESOURCE_PREFIX } from
 import type { LambdaHandler } from '#local/lambda-service.ts';
 import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
 import { requestCounter } from '#shared/aws/request-accounting.ts';
+import { instanceId, parseInstanceId } from '#shared/model/ids.ts';
 import { PRICES } from './prices.ts';
 import { SCALING_TOLERANCE, type ScalingRow, scalingCheck } from './scaling.ts';
 import { type Workload, workloads } from './workloads.ts';
@@ -538,7 +539,7 @@ function percentile(sorted: number[], p: number): number {
 function hopLatencies(instances: InstanceView[]): number[] {
   // By instance id: a backfill's runs share task ids, and an edge stays within its run.
   const byId = new Map(instances.map((i) => [i.id, i]));
-  const runOf = (i: InstanceView) => i.id.slice(0, i.id.length - i.taskId.length - 1);
+
   const at = (i: InstanceView | undefined, status: string) => {
     const t = i?.transitions.find((x) => x.status === status);
     return t ? Date.parse(t.at) : undefined;
@@ -547,7 +548,8 @@ function hopLatencies(instances: InstanceView[]): number[] {
   for (const instance of instances) {
     const running = at(instance, 'RUNNING');
     for (const edge of instance.upstream) {
-      const finished = at(byId.get(`${runOf(instance)}.${edge.taskId}`), 'SUCCESS');
+      const runId = parseInstanceId(instance.id)?.runId;
+      const finished = runId ? at(byId.get(instanceId(runId, edge.taskId)), 'SUCCESS') : undefined;
       if (running !== undefined && finished !== undefined) hops.push(running - finished);
     }
   }

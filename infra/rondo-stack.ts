@@ -49,8 +49,10 @@ import {
   type FunctionName,
   LOCALSTACK_STAGE,
   metricsNamespace,
+  pascal,
   QUEUES,
   type QueueName,
+  queueUrlOutputs,
   RECONCILER_SCHEDULE,
   RESOURCE_PREFIX,
   SCHEDULE_GROUP,
@@ -744,8 +746,9 @@ export class RondoStack extends Stack {
     new CfnOutput(this, 'ScheduleTargetArn', { value: functionArn('create-run') });
     // Where to look when an alarm says a message failed every delivery (and to redrive from).
     for (const name of Object.keys(QUEUES) as QueueName[]) {
-      new CfnOutput(this, `${pascal(name)}QueueUrl`, { value: this.queues[name].queueUrl });
-      new CfnOutput(this, `${pascal(name)}DeadLetterQueueUrl`, {
+      const outputs = queueUrlOutputs(name);
+      new CfnOutput(this, outputs.queue, { value: this.queues[name].queueUrl });
+      new CfnOutput(this, outputs.deadLetterQueue, {
         value: this.deadLetterQueues[name].queueUrl,
       });
     }
@@ -761,12 +764,4 @@ function nagArn(service: string, resource: string): string {
 function acknowledgeWildcard(scope: IConstruct | undefined, resource: string, reason: string): void {
   if (!scope) throw new Error(`no role to acknowledge ${resource} on`);
   Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`, reason });
-}
-
-/** `retry-attempt` → `RetryAttempt`, for construct ids. */
-function pascal(name: string): string {
-  return name
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
 }

@@ -71,6 +71,20 @@ export function visibilityTimeoutSeconds(queue: QueueName): number {
 
 export const RESOURCE_PREFIX = 'rondo';
 
+/** `retry-attempt` → `RetryAttempt`, for construct ids and output names. */
+export function pascal(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** The stack outputs naming a work queue's URL and its dead-letter queue's (read by the LocalStack target). */
+export const queueUrlOutputs = (queue: QueueName) => ({
+  queue: `${pascal(queue)}QueueUrl`,
+  deadLetterQueue: `${pascal(queue)}DeadLetterQueueUrl`,
+});
+
 /** The stage `npm run deploy:local` deploys to LocalStack. */
 export const LOCALSTACK_STAGE = 'local';
 

@@ -31,9 +31,12 @@ export class InjectedCrash extends Error {
   }
 }
 
-/** The operations after which a crash loses something in flight: state written, work sent. */
+/**
+ * The operations after which a crash loses something in flight: state written, work sent.
+ * Document-client commands run as the base client's (`PutItemCommand` for a `PutCommand`).
+ */
 const BOUNDARIES =
-  /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems|Put|Update|Delete|BatchWrite|TransactWrite|SendMessage|SendMessageBatch|StartExecution|SendTaskSuccess|SendTaskFailure|StopExecution)(Command)?$/;
+  /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems|SendMessage|SendMessageBatch|StartExecution|SendTaskSuccess|SendTaskFailure|StopExecution)Command$/;
 
 type Stack = {
   middlewareStack: {

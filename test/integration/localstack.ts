@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { ENV } from '#functions/commons/config.ts';
-import { LOCALSTACK_STAGE, QUEUES, type QueueName, RESOURCE_PREFIX } from '#infra/topology.ts';
+import {
+  LOCALSTACK_STAGE,
+  QUEUES,
+  type QueueName,
+  queueUrlOutputs,
+  RESOURCE_PREFIX,
+} from '#infra/topology.ts';
 import { type SchedulePump, startSchedulePump } from '#local/schedule-pump.ts';
 import type { RuntimeInfo } from './global-setup.ts';
 
@@ -27,12 +33,6 @@ export const LOCALSTACK_OUTPUTS_FILE = '.rondo/localstack/outputs.json';
 export const LOCALSTACK_STACK = `${RESOURCE_PREFIX}-${LOCALSTACK_STAGE}`;
 const DEFAULT_ENDPOINT = 'http://localhost.localstack.cloud:4566';
 
-const pascal = (name: string) =>
-  name
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
-
 export function localStackTarget(outputsPath: string): { info: RuntimeInfo; startPump(): SchedulePump } {
   const endpoint = process.env.AWS_ENDPOINT_URL ?? DEFAULT_ENDPOINT;
   const all = JSON.parse(readFileSync(outputsPath, 'utf8')) as Record<string, Record<string, string>>;
@@ -51,12 +51,12 @@ export function localStackTarget(outputsPath: string): { info: RuntimeInfo; star
     dynamoDbEndpoint: endpoint,
     sqsEndpoint: endpoint,
     tableName: output('TableName'),
-    queueUrls: Object.fromEntries(queueNames.map((n) => [n, output(`${pascal(n)}QueueUrl`)])) as Record<
+    queueUrls: Object.fromEntries(queueNames.map((n) => [n, output(queueUrlOutputs(n).queue)])) as Record<
       QueueName,
       string
     >,
     deadLetterQueueUrls: Object.fromEntries(
-      queueNames.map((n) => [n, output(`${pascal(n)}DeadLetterQueueUrl`)]),
+      queueNames.map((n) => [n, output(queueUrlOutputs(n).deadLetterQueue)]),
     ) as Record<QueueName, string>,
     environment: {
       [ENV.tableName]: output('TableName'),
