@@ -49,6 +49,7 @@ export type ApiClient = {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
   put<T>(path: string, body?: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
 };
 
 export function createApiClient(baseUrl: string): ApiClient {
@@ -103,5 +104,6 @@ export function createApiClient(baseUrl: string): ApiClient {
     get: (path) => call('GET', path),
     post: (path, body) => call('POST', path, body ?? {}),
     put: (path, body) => call('PUT', path, body),
+    delete: (path) => call('DELETE', path),
   };
 }

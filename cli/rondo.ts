@@ -5,10 +5,13 @@
 // requests to an AWS endpoint are signed (SigV4) with the default credential chain.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { formatWorkflowChanges } from '#shared/model/workflow-diff.ts';
+import { type ApplyAction, type ApplyResult, applyWorkflows, exportWorkflows } from './apply.ts';
 import { type ApiClient, ApiError, createApiClient } from './client.ts';
 import { progressBar, table } from './format.ts';
+import { formatFileFaults, readWorkflowFiles } from './workflow-files.ts';
 
-export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3 } as const;
+export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3, changes: 4 } as const;
 
 const USAGE = `Usage: rondo <command> [options]
 
@@ -25,6 +28,17 @@ const USAGE = `Usage: rondo <command> [options]
   backfill create WORKFLOW --from ISO --to ISO [--parallelism N] [--order ASC|DESC] [--wait]
   backfill get ID
   events put NAME --data-time ISO [--source SOURCE]
+
+Workflows as files (JSON or YAML; a folder is searched recursively):
+  validate -f FILE|DIR               check every file offline, as a save would (no API call)
+  apply -f FILE|DIR [--dry-run] [--prune] [--detailed-exitcode]
+                                     create or update each workflow; unchanged ones make no
+                                     new version; --dry-run prints the diff and saves nothing;
+                                     --prune deletes workflows of the files' folders that no
+                                     file defines; --detailed-exitcode exits 4 when a dry run
+                                     finds changes
+  export [--folder PATH] -o DIR [--format json|yaml]
+                                     write workflows (of a folder and below) as files apply reads
 
 Options: --api URL (or RONDO_API_URL), --json, --help`;
 
@@ -55,7 +69,11 @@ const OPTIONS = {
   attempt: { type: 'string' },
   stream: { type: 'string' },
   follow: { type: 'boolean' },
-  file: { type: 'string' },
+  file: { type: 'string', short: 'f' },
+  out: { type: 'string', short: 'o' },
+  format: { type: 'string' },
+  prune: { type: 'boolean' },
+  'detailed-exitcode': { type: 'boolean' },
   parallelism: { type: 'string' },
   order: { type: 'string' },
   wait: { type: 'boolean' },
@@ -95,6 +113,10 @@ export async function main(
   const print = (value: unknown, human: () => string) =>
     io.out.write(`${values.json ? JSON.stringify(value, null, 2) : human()}\n`);
   try {
+    const [group] = positionals;
+    if (group === 'validate' || group === 'apply' || group === 'export') {
+      return await workflowFiles(api, group, values, print, io);
+    }
     await run(api, positionals, values, print, io);
     return EXIT.ok;
   } catch (error) {
@@ -362,6 +384,87 @@ async function run(
       throw new UsageError(`unknown command '${command}'`);
     }
   }
+}
+
+/** `validate`, `apply` and `export`: answers the exit code. */
+async function workflowFiles(
+  api: ApiClient,
+  command: 'validate' | 'apply' | 'export',
+  values: Options,
+  print: Print,
+  io: { out: Out; err: Out },
+): Promise<number> {
+  if (command === 'export') {
+    const format = String(values.format ?? 'json');
+    if (format !== 'json' && format !== 'yaml')
+      throw new UsageError(`--format is json or yaml, not '${format}'`);
+    const written = await exportWorkflows(
+      api,
+      String(values.folder ?? '/'),
+      need(values.out as string | undefined, '-o DIR'),
+      format,
+    );
+    print(written, () =>
+      written.length === 0
+        ? 'no workflows to export'
+        : table(
+            ['ID', 'VERSION', 'FILE'],
+            written.map((w) => [w.id, String(w.version), w.file]),
+          ),
+    );
+    return EXIT.ok;
+  }
+  const target = need(values.file as string | undefined, '-f FILE|DIR');
+  let read: Awaited<ReturnType<typeof readWorkflowFiles>>;
+  try {
+    read = await readWorkflowFiles(target);
+  } catch (error) {
+    throw new UsageError(`cannot read ${target}: ${(error as Error).message}`);
+  }
+  if (read.faults.length > 0) {
+    // Nothing is applied while any file is invalid: a folder goes in whole or not at all.
+    for (const line of formatFileFaults(read.faults)) io.err.write(`${line}\n`);
+    io.err.write(
+      `${read.faults.length} fault(s) in ${new Set(read.faults.map((f) => f.file)).size} file(s)\n`,
+    );
+    return EXIT.refused;
+  }
+  if (command === 'validate') {
+    print(
+      read.files.map((f) => ({ id: f.definition.id, file: f.file })),
+      () =>
+        `${read.files.length} workflow file(s) valid: ${read.files.map((f) => f.definition.id).join(', ')}`,
+    );
+    return EXIT.ok;
+  }
+  const dryRun = values['dry-run'] === true;
+  const results = await applyWorkflows(api, read.files, { dryRun, prune: values.prune === true });
+  print(results, () => formatApplyResults(results, dryRun));
+  const changed = results.some((r) => r.action !== 'unchanged');
+  return dryRun && changed && values['detailed-exitcode'] ? EXIT.changes : EXIT.ok;
+}
+
+const APPLIED: Record<ApplyAction, [done: string, planned: string]> = {
+  create: ['created', 'would create'],
+  update: ['updated', 'would update'],
+  unchanged: ['unchanged', 'unchanged'],
+  prune: ['deleted (pruned)', 'would delete (prune)'],
+};
+
+function formatApplyResults(results: ApplyResult[], dryRun: boolean): string {
+  const lines: string[] = [];
+  for (const result of results) {
+    const version = result.version === undefined ? '' : ` (version ${result.version})`;
+    lines.push(`${result.id}: ${APPLIED[result.action][dryRun ? 1 : 0]}${version}`);
+    for (const line of formatWorkflowChanges(result.changes)) lines.push(`    ${line}`);
+  }
+  const count = (action: ApplyAction) => results.filter((r) => r.action === action).length;
+  lines.push(
+    dryRun
+      ? `Dry run: ${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged, ${count('prune')} to prune`
+      : `${count('create')} created, ${count('update')} updated, ${count('unchanged')} unchanged, ${count('prune')} pruned`,
+  );
+  return lines.join('\n');
 }
 
 type LogPage = { page: number; pages: number; lines: string[] };

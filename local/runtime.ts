@@ -2,7 +2,6 @@
 // the environment CDK gives them. Handlers reach every service through the SDK, pointed
 // here by AWS_ENDPOINT_URL_<SERVICE>; they cannot tell where they run.
 import { readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -13,6 +12,9 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
+import { applyWorkflows } from '#cli/apply.ts';
+import { createApiClient } from '#cli/client.ts';
+import { formatFileFaults, readWorkflowFiles } from '#cli/workflow-files.ts';
 import { ENV, OPTIONAL_ENV } from '#functions/commons/config.ts';
 import { loopStateMachineDefinition } from '#infra/state-machines/loop.ts';
 import { retryStateMachineDefinition } from '#infra/state-machines/retry.ts';
@@ -349,19 +351,10 @@ async function registerTaskFunctions(lambda: LocalLambdaService, dir: string): P
 }
 
 /** Loads each workflow file through the API, as a user would (`PUT /v1/workflows/{id}`). */
+/** Applies the workflow files of `dir` (JSON or YAML) the way `rondo apply -f dir` does. */
 async function loadWorkflows(apiUrl: string, dir: string): Promise<string[]> {
-  const loaded: string[] = [];
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()) {
-    const definition = JSON.parse(await readFile(join(dir, file), 'utf8')) as { id: string };
-    const response = await fetch(`${apiUrl}/v1/workflows/${encodeURIComponent(definition.id)}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(definition),
-    });
-    if (!response.ok) throw new Error(`loading ${file} failed: ${response.status} ${await response.text()}`);
-    loaded.push(definition.id);
-  }
-  return loaded;
+  const { files, faults } = await readWorkflowFiles(dir);
+  if (faults.length > 0) throw new Error(`loading ${dir} failed:\n${formatFileFaults(faults).join('\n')}`);
+  const results = await applyWorkflows(createApiClient(apiUrl), files, { dryRun: false, prune: false });
+  return results.map((r) => r.id);
 }

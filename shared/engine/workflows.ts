@@ -28,9 +28,7 @@ export async function saveWorkflow(
   input: unknown,
   actor: string,
 ): Promise<SaveResult> {
-  const definition = parseWorkflowDefinition(input);
-  validateSchedule(definition);
-  validateReferences(definition);
+  const definition = validateWorkflowDefinition(input);
   // A deleted workflow saved again is created again: a new version after its last one.
   const latest = await deps.store.getWorkflow(definition.id, { includeDeleted: true });
   const existing = latest?.deletedAt ? undefined : latest;
@@ -56,6 +54,19 @@ export async function saveWorkflow(
     await deps.scheduler.remove(definition.id);
   }
   return { workflow, created: !existing, changed: true };
+}
+
+/**
+ * Every check a save makes before it writes, offline: the schema, the graph, the schedule,
+ * templates and task configs. `rondo validate`, `rondo apply` and the `RondoWorkflow` CDK
+ * construct run it before anything reaches a deployment. Answers the definition with its
+ * defaults; throws ValidationError listing every fault with its path.
+ */
+export function validateWorkflowDefinition(input: unknown): WorkflowDefinition {
+  const definition = parseWorkflowDefinition(input);
+  validateSchedule(definition);
+  validateReferences(definition);
+  return definition;
 }
 
 /** Templates name declared parameters and existing tasks; dependency offsets are offsets. */

@@ -5,26 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT, main } from '#cli/rondo.ts';
-import { api, eventually, runtime, unique } from './support.ts';
-
-async function rondo(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, {
-    out: {
-      write: (text) => {
-        out += text;
-      },
-    },
-    err: {
-      write: (text) => {
-        err += text;
-      },
-    },
-    env: { RONDO_API_URL: runtime().apiUrl },
-  });
-  return { code, out, err };
-}
+import { api, eventually, rondo, unique } from './support.ts';
 
 describe('rondo CLI', () => {
   it('puts a workflow from a file, lists and reads its instances, reruns in a dry run, and shows logs', async () => {

@@ -1,5 +1,6 @@
 // What integration tests share: the runtime's addresses, an API client and a poller.
 import { inject } from 'vitest';
+import { main } from '#cli/rondo.ts';
 import type { RuntimeInfo } from './global-setup.ts';
 
 export const runtime = (): RuntimeInfo => inject('runtime');
@@ -57,4 +58,15 @@ export async function eventually<T>(
 /** A unique suffix so tests sharing one runtime never collide. */
 export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** The `rondo` CLI in process (its `main`), against the runtime: exit code and what it printed. */
+export async function rondo(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const printed = { out: '', err: '' };
+  const code = await main(argv, {
+    out: { write: (text) => (printed.out += text) },
+    err: { write: (text) => (printed.err += text) },
+    env: { RONDO_API_URL: runtime().apiUrl },
+  });
+  return { code, ...printed };
 }
