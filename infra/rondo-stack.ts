@@ -3,6 +3,7 @@
 // schedule group, the event bus and its rule, the HTTP API). Hardening comes later.
 import {
   ArnFormat,
+  type CfnElement,
   CfnOutput,
   Duration,
   RemovalPolicy,
@@ -26,12 +27,14 @@ import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } fr
 import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Provider } from 'aws-cdk-lib/custom-resources';
 import type { Construct, IConstruct } from 'constructs';
 import { ENV, OPTIONAL_ENV } from '../functions/commons/config.ts';
 import { INDEXES, KEY, TTL_ATTRIBUTE } from '../shared/aws/dynamodb/table.ts';
@@ -57,6 +60,7 @@ import {
   RESOURCE_PREFIX,
   SCHEDULE_GROUP,
   visibilityTimeoutSeconds,
+  workflowServiceTokenExport,
 } from './topology.ts';
 
 export const DEFAULT_STAGE = 'dev';
@@ -103,7 +107,12 @@ const SENDS_TO: Record<FunctionName, QueueName[]> = {
   // An event releases the instances waiting for it: they are dispatched, or completed as blocked.
   'ingest-event': ['dispatch', 'completion'],
   reconcile: ['dispatch', 'completion'],
+  // Saving a workflow writes the table and its schedule; it starts no work.
+  'workflow-resource': [],
 };
+
+/** Functions that save workflows, and so create, update and delete their schedules. */
+const MANAGES_SCHEDULES: FunctionName[] = ['api', 'workflow-resource'];
 
 /** Functions that run attempts: they invoke task functions. */
 const RUNS_ATTEMPTS: FunctionName[] = ['dispatch', 'retry-attempt', 'loop'];
@@ -142,6 +151,8 @@ const NO_ASYNC_DEAD_LETTERS: Partial<Record<FunctionName, string>> = {
   'retry-attempt':
     'Invoked synchronously by the retry state machine, which retries and records failures (an alarm watches failed executions).',
   loop: 'Invoked synchronously by the loop state machine, which records failures (an alarm watches failed executions).',
+  'workflow-resource':
+    "Invoked synchronously by the CDK custom-resource provider, which reports a failure to CloudFormation: the stack's deployment fails and rolls back.",
   reconcile:
     'Invoked every minute by its schedule and holds no work of its own: a lost sweep is redone by the next one a minute later.',
 };
@@ -197,6 +208,12 @@ export class RondoStack extends Stack {
   readonly api: HttpApi;
   readonly alarms: RondoAlarms;
   readonly dashboard: Dashboard;
+  /**
+   * The custom-resource provider behind `RondoWorkflow`: its service token saves workflows
+   * declared in CDK apps through the engine's own code. Exported as
+   * `workflowServiceTokenExport(stage)` for apps in other stacks.
+   */
+  readonly workflowProvider: Provider;
 
   constructor(scope: Construct, id: string, props: RondoStackProps) {
     super(scope, id, props);
@@ -560,40 +577,43 @@ export class RondoStack extends Stack {
       );
     }
 
+    for (const name of MANAGES_SCHEDULES) {
+      const fn = this.functions[name];
+      acknowledgeWildcard(
+        fn.role,
+        nagArn('scheduler', `schedule/${scheduleGroupName}/*`),
+        "Schedules are created per workflow at run time and named by workflow id; the pattern covers this stage's schedule group only.",
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: [
+            'scheduler:CreateSchedule',
+            'scheduler:UpdateSchedule',
+            'scheduler:DeleteSchedule',
+            'scheduler:GetSchedule',
+          ],
+          resources: [
+            this.formatArn({
+              service: 'scheduler',
+              resource: 'schedule',
+              resourceName: `${scheduleGroupName}/*`,
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+      // Creating a schedule hands Scheduler the role; only that role, and only to Scheduler.
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['iam:PassRole'],
+          resources: [this.schedulerRole.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        }),
+      );
+    }
     const apiFunction = this.functions.api;
-    acknowledgeWildcard(
-      apiFunction.role,
-      nagArn('scheduler', `schedule/${scheduleGroupName}/*`),
-      "Schedules are created per workflow at run time and named by workflow id; the pattern covers this stage's schedule group only.",
-    );
-    apiFunction.addToRolePolicy(
-      new PolicyStatement({
-        actions: [
-          'scheduler:CreateSchedule',
-          'scheduler:UpdateSchedule',
-          'scheduler:DeleteSchedule',
-          'scheduler:GetSchedule',
-        ],
-        resources: [
-          this.formatArn({
-            service: 'scheduler',
-            resource: 'schedule',
-            resourceName: `${scheduleGroupName}/*`,
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
     // `POST /v1/events` puts events on Rondo's bus.
     this.eventBus.grantPutEventsTo(apiFunction);
-    // Creating a schedule hands Scheduler the role; only that role, and only to Scheduler.
-    apiFunction.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [this.schedulerRole.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-      }),
-    );
 
     // The reconciler sweeps every minute, through its own schedule and a role that can only
     // invoke it (the run-creation role stays limited to run creation).
@@ -737,7 +757,15 @@ export class RondoStack extends Stack {
       ),
     }).dashboard;
 
+    this.workflowProvider = this.workflowResourceProvider(prefix, logRetention, removalPolicy);
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'WorkflowServiceToken', {
+      value: this.workflowProvider.serviceToken,
+      exportName: workflowServiceTokenExport(stage),
+      description:
+        'The service token of RondoWorkflow custom resources (RondoWorkflow.serviceTokenOf(stage))',
+    });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboardName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
@@ -753,9 +781,59 @@ export class RondoStack extends Stack {
       });
     }
   }
+
+  /**
+   * CDK's Provider framework in front of the workflow-resource function: the framework's
+   * function answers CloudFormation (the response URL, retries, time-outs), ours saves.
+   */
+  private workflowResourceProvider(
+    prefix: string,
+    logRetention: RetentionDays,
+    removalPolicy: RemovalPolicy,
+  ): Provider {
+    const onEvent = this.functions['workflow-resource'];
+    const frameworkRole = new Role(this, 'WorkflowProviderRole', {
+      description: `${prefix}: the CDK custom-resource framework in front of workflow-resource`,
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    });
+    const logGroup = new LogGroup(this, 'WorkflowProviderLogs', { retention: logRetention, removalPolicy });
+    frameworkRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    const provider = new Provider(this, 'WorkflowProvider', {
+      onEventHandler: onEvent,
+      frameworkOnEventRole: frameworkRole,
+      logGroup,
+      providerFunctionName: `${prefix}-workflow-provider`,
+    });
+    acknowledgeWildcard(
+      frameworkRole,
+      `<${this.getLogicalId(onEvent.node.defaultChild as CfnElement)}.Arn>:*`,
+      "CDK's Provider framework grants invoke on the onEvent function and its versions (`:*`); it is the workflow-resource function only, and the framework invokes its unqualified ARN.",
+    );
+    const framework = provider.node.findChild('framework-onEvent');
+    // It only relays: 128 MiB, said out loud (the default is the same).
+    (framework.node.defaultChild as CfnFunction).memorySize = 128;
+    Validations.of(framework).acknowledge(
+      {
+        id: 'Serverless::Serverless-LambdaDLQ',
+        reason:
+          'CloudFormation invokes the framework and waits for its answer on the response URL: a lost invocation fails the stack operation in front of the deployer, so a dead-letter queue would hold nothing to act on.',
+      },
+      {
+        id: 'Serverless::Serverless-LambdaTracing',
+        reason:
+          "The framework function is CDK's and only relays the request; the workflow-resource function behind it, which does the work, is traced with X-Ray.",
+      },
+    );
+    return provider;
+  }
 }
 
-/** An ARN as cdk-nag prints it in a finding's id (pseudo parameters in angle brackets). */
+/** An ARN as cdk-nag prints it in a finding's id prints it in a finding's id (pseudo parameters in angle brackets). */
 function nagArn(service: string, resource: string): string {
   return `arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}`;
 }

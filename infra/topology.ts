@@ -10,7 +10,8 @@ export type FunctionName =
   | 'retry-attempt'
   | 'loop'
   | 'ingest-event'
-  | 'reconcile';
+  | 'reconcile'
+  | 'workflow-resource';
 export type QueueName = 'dispatch' | 'completion' | 'events';
 
 export type FunctionSpec = {
@@ -49,6 +50,12 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     memoryMiB: 1024,
     reservedConcurrency: 1,
   },
+  // CloudFormation's custom resource for workflows declared in CDK apps (RondoWorkflow).
+  'workflow-resource': {
+    entry: 'functions/workflow-resource/handler.ts',
+    timeoutSeconds: 60,
+    memoryMiB: 512,
+  },
 };
 
 /** The reconciler's own schedule (EventBridge Scheduler, in Rondo's schedule group). */
@@ -84,6 +91,13 @@ export const queueUrlOutputs = (queue: QueueName) => ({
   queue: `${pascal(queue)}QueueUrl`,
   deadLetterQueue: `${pascal(queue)}DeadLetterQueueUrl`,
 });
+
+/**
+ * The CloudFormation export naming a stage's workflow custom-resource provider (its service
+ * token): `RondoWorkflow.serviceTokenOf(stage)` in a team's own CDK app imports it.
+ */
+export const workflowServiceTokenExport = (stage: string) =>
+  `${RESOURCE_PREFIX}-${stage}-workflow-service-token`;
 
 /** The stage `npm run deploy:local` deploys to LocalStack. */
 export const LOCALSTACK_STAGE = 'local';

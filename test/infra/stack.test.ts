@@ -255,11 +255,16 @@ describe('queues', () => {
 describe('functions', () => {
   const functionNames = Object.keys(FUNCTIONS) as FunctionName[];
 
-  it('are exactly the topology functions', () => {
+  it("are exactly the topology functions, and the CDK custom-resource framework's in front of workflow-resource", () => {
     const names = Object.values(resources<FunctionProps>(template, 'AWS::Lambda::Function')).map(
       (fn) => fn.Properties.FunctionName,
     );
-    expect(names.sort()).toEqual(functionNames.map((name) => `${RESOURCE_PREFIX}-dev-${name}`).sort());
+    expect(names.sort()).toEqual(
+      [
+        ...functionNames.map((name) => `${RESOURCE_PREFIX}-dev-${name}`),
+        `${RESOURCE_PREFIX}-dev-workflow-provider`,
+      ].sort(),
+    );
   });
 
   it.each(functionNames)(
@@ -440,7 +445,8 @@ describe('functions', () => {
     }
   });
 
-  it.each(functionNames)(
+  // Saving a workflow starts no work: workflow-resource has its own test below.
+  it.each(functionNames.filter((name) => name !== 'workflow-resource'))(
     '%s may send to the work queues the engine code it runs sends to, and to no other',
     (name) => {
       // Every function runs engine code that dispatches released instances or reports finished
@@ -456,6 +462,18 @@ describe('functions', () => {
       expect(queuesSentTo).not.toContain(JSON.stringify({ 'Fn::GetAtt': [queueId('events'), 'Arn'] }));
     },
   );
+
+  it('the workflow custom resource manages schedules like the API, and sends no work', () => {
+    const statements = statementsOfFunction('workflow-resource');
+    const schedules = statements.find((s) => actionsOf(s).includes('scheduler:CreateSchedule'));
+    expect(resolve(schedules?.Resource, deployedFunctionArn)).toBe(
+      `arn:aws:scheduler:${LOCAL_REGION}:${LOCAL_ACCOUNT}:schedule/${RESOURCE_PREFIX}-dev/*`,
+    );
+    expect(statements.some((s) => actionsOf(s).includes('iam:PassRole'))).toBe(true);
+    expect(
+      statements.flatMap(actionsOf).filter((a) => a.startsWith('sqs:') || a.startsWith('states:')),
+    ).toEqual([]);
+  });
 
   it('the API function manages schedules in its group only, and passes only the scheduler role', () => {
     const statements = statementsOfFunction('api');
@@ -892,9 +910,10 @@ describe('stack settings', () => {
     const local = Template.fromStack(
       new RondoStack(app, 'rondo-local', { stage: 'local', developmentIdentity: 'admin' }),
     );
-    const variables = Object.values(resources<FunctionProps>(local, 'AWS::Lambda::Function')).map(
-      (fn) => fn.Properties.Environment.Variables[ENV.developmentIdentity],
-    );
+    // Rondo's functions, not the CDK custom-resource framework's, which runs no Rondo code.
+    const variables = Object.values(resources<FunctionProps>(local, 'AWS::Lambda::Function'))
+      .filter((fn) => fn.Properties.FunctionName !== 'rondo-local-workflow-provider')
+      .map((fn) => fn.Properties.Environment.Variables[ENV.developmentIdentity]);
     expect(new Set(variables)).toEqual(new Set(['admin']));
   });
 
@@ -907,8 +926,8 @@ describe('stack settings', () => {
       new RondoStack(app, 'rondo-kept', { stage: 'kept', logRetentionDays: 90 }),
     );
     const groups = Object.values(resources<{ RetentionInDays?: number }>(kept, 'AWS::Logs::LogGroup'));
-    // Eight functions, two state machines, the API's access log.
-    expect(groups).toHaveLength(Object.keys(FUNCTIONS).length + 3);
+    // The topology's functions, two state machines, the API's access log, the workflow provider.
+    expect(groups).toHaveLength(Object.keys(FUNCTIONS).length + 4);
     expect(new Set(groups.map((g) => g.Properties.RetentionInDays))).toEqual(new Set([90]));
     expect(
       () => new RondoStack(new App(), 'bad', { stage: 'dev', logRetentionDays: 31 as RetentionDays }),

@@ -7,11 +7,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { ApplyResult } from '#cli/apply.ts';
 import { EXIT } from '#cli/rondo.ts';
-import { api, eventually, rondo, unique } from './support.ts';
+import { api, eventually, localAws, rondo, unique } from './support.ts';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples', 'workflows');
 
@@ -306,4 +307,97 @@ describe('the example data pipeline (examples/workflows/orders-daily.yaml)', () 
     );
     expect(usLoads.filter((r) => (r.body as { partition: string }).partition === 'us')).toHaveLength(2);
   }, 120_000);
+});
+
+describe('the RondoWorkflow custom resource (functions/workflow-resource) on the embedded runtime', () => {
+  const lambda = new LambdaClient(localAws('aws'));
+  const STACK = 'arn:aws:cloudformation:us-east-1:000000000000:stack/team-pipelines/0f0e';
+
+  /** A CloudFormation request as the CDK Provider framework hands it on. */
+  async function request(
+    type: 'Create' | 'Update' | 'Delete',
+    definition: Record<string, unknown>,
+    extra: { physicalId?: string; onDelete?: string } = {},
+  ) {
+    const event = {
+      RequestType: type,
+      RequestId: unique('req'),
+      StackId: STACK,
+      LogicalResourceId: 'OrdersDaily',
+      ResourceType: 'Custom::RondoWorkflow',
+      ResourceProperties: {
+        ServiceToken: 'arn:aws:lambda:us-east-1:000000000000:function:rondo-workflow-provider',
+        WorkflowId: String(definition.id),
+        Definition: JSON.stringify(definition),
+        OnDelete: extra.onDelete ?? 'DELETE',
+        Owner: 'data-team',
+      },
+      ...(type === 'Create' ? {} : { PhysicalResourceId: extra.physicalId ?? String(definition.id) }),
+      ...(type === 'Update' ? { OldResourceProperties: {} } : {}),
+    };
+    const out = await lambda.send(
+      new InvokeCommand({ FunctionName: 'rondo-workflow-resource', Payload: JSON.stringify(event) }),
+    );
+    const payload = JSON.parse(new TextDecoder().decode(out.Payload)) as Record<string, unknown>;
+    return out.FunctionError ? { error: payload.errorMessage as string } : payload;
+  }
+
+  it('creates once, versions only a change, updates the schedule, refuses an invalid one, and deletes as told', async () => {
+    const id = unique('cfn');
+    const definition = {
+      id,
+      name: 'From CloudFormation',
+      schedule: { cycle: 'DAY', expression: 'cron(0 2 * * ? *)' },
+      tasks: [{ id: 'only', type: 'noop' }],
+    };
+    expect(await request('Create', definition)).toEqual({
+      PhysicalResourceId: id,
+      Data: { WorkflowId: id, Version: '1' },
+    });
+    // CloudFormation repeats a request it did not hear back from: still version 1.
+    expect(await request('Create', definition)).toMatchObject({ Data: { Version: '1' } });
+    const { body: created } = await api<{ owner: string }>('GET', `/v1/workflows/${id}`);
+    expect(created.owner).toBe('data-team');
+
+    const changed = { ...definition, schedule: { ...definition.schedule, status: 'PAUSED' } };
+    expect(await request('Update', changed)).toMatchObject({ Data: { Version: '2' } });
+    expect(await versionsOf(id)).toEqual([2, 1]);
+
+    const refused = await request('Update', { ...changed, edges: [{ from: 'only', to: 'only' }] });
+    expect(refused).toEqual({
+      error: expect.stringContaining('INVALID_WORKFLOW: The workflow graph is not valid (edges[0]: task'),
+    });
+    expect(await versionsOf(id)).toEqual([2, 1]);
+
+    // PAUSE keeps the workflow; a paused one stays as it is.
+    expect(await request('Delete', changed, { onDelete: 'PAUSE' })).toMatchObject({ PhysicalResourceId: id });
+    expect((await api('GET', `/v1/workflows/${id}`)).status).toBe(200);
+    expect(await request('Delete', changed, { onDelete: 'RETAIN' })).toMatchObject({
+      PhysicalResourceId: id,
+    });
+    expect((await api('GET', `/v1/workflows/${id}`)).status).toBe(200);
+    expect(await request('Delete', changed)).toMatchObject({ PhysicalResourceId: id });
+    expect((await api('GET', `/v1/workflows/${id}`)).status).toBe(404);
+    // Deleting again, or a create that failed before it saved anything: nothing to do.
+    expect(await request('Delete', changed)).toEqual({ PhysicalResourceId: id, Data: { WorkflowId: id } });
+  });
+
+  it('pauses the schedule of a scheduled workflow when the resource goes with onDelete PAUSE', async () => {
+    const id = unique('cfn-pause');
+    const definition = {
+      id,
+      name: 'Paused on delete',
+      schedule: { cycle: 'DAY', expression: 'cron(0 2 * * ? *)' },
+      tasks: [{ id: 'only', type: 'noop' }],
+    };
+    await request('Create', definition);
+    expect(await request('Delete', definition, { onDelete: 'PAUSE' })).toMatchObject({
+      Data: { Version: '2' },
+    });
+    const { body } = await api<{ definition: { schedule: { status: string } } }>(
+      'GET',
+      `/v1/workflows/${id}`,
+    );
+    expect(body.definition.schedule.status).toBe('PAUSED');
+  });
 });
