@@ -71,8 +71,8 @@ export function validateWorkflowDefinition(input: unknown): WorkflowDefinition {
 
 /** Templates name declared parameters and existing tasks; dependency offsets are offsets. */
 function validateReferences(definition: WorkflowDefinition): void {
-  const parameters = definition.parameters.map((p) => p.name);
-  const tasks = definition.tasks.map((t) => t.id);
+  const parameters = new Set(definition.parameters.map((p) => p.name));
+  const tasks = new Set(definition.tasks.map((t) => t.id));
   const faults: ErrorDetail[] = definition.tasks.flatMap((task, i) => [
     ...configTemplateFaults(task, parameters, tasks).map((fault) => ({
       ...fault,
@@ -121,7 +121,11 @@ function validateReferences(definition: WorkflowDefinition): void {
  * Template faults of a task's config. A callback task's notification may name its token
  * ([DYNAMIC_PARAMS.callbackToken]); a foreach's body may name its item (${item}).
  */
-function configTemplateFaults(task: TaskDefinition, parameters: string[], tasks: string[]): ErrorDetail[] {
+function configTemplateFaults(
+  task: TaskDefinition,
+  parameters: ReadonlySet<string>,
+  tasks: ReadonlySet<string>,
+): ErrorDetail[] {
   if (task.type === 'callback') return templateFaults(task.config, [...parameters, 'callbackToken'], tasks);
   if (task.type !== 'foreach') return templateFaults(task.config, parameters, tasks);
   const { body, ...rest } = task.config;
@@ -152,8 +156,8 @@ function subworkflowFaults(config: unknown, path: string, workflowId: string): E
 function conditionFaults(
   config: Record<string, unknown>,
   index: number,
-  parameters: string[],
-  tasks: string[],
+  parameters: ReadonlySet<string>,
+  tasks: ReadonlySet<string>,
 ): ErrorDetail[] {
   const parsed = conditionConfigSchema.safeParse(config);
   if (!parsed.success) {
@@ -165,9 +169,9 @@ function conditionFaults(
     const expression = parseExpression('if' in parsed.data ? parsed.data.if : parsed.data.switch);
     const faults: ErrorDetail[] = [];
     for (const [root, name] of referencedRoots(expression).paths) {
-      if (root === 'params' && name !== undefined && !parameters.includes(name)) {
+      if (root === 'params' && name !== undefined && !parameters.has(name)) {
         faults.push({ path, code: 'UNKNOWN_PARAMETER', message: `no parameter '${name}'` });
-      } else if (root === 'outputs' && name !== undefined && !tasks.includes(name)) {
+      } else if (root === 'outputs' && name !== undefined && !tasks.has(name)) {
         faults.push({ path, code: 'UNKNOWN_OUTPUT', message: `no task '${name}'` });
       } else if (root !== 'params' && root !== 'outputs' && root !== 'dataTime') {
         faults.push({ path, code: 'UNKNOWN_NAME', message: `'${root}' is not params, outputs or dataTime` });

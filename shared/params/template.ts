@@ -463,12 +463,13 @@ export function renderTemplates<T>(value: T, context: TemplateContext): T {
  */
 export function templateFaults(
   value: unknown,
-  knownParameters: string[],
-  knownTasks: string[],
+  knownParameters: ReadonlySet<string> | string[],
+  knownTasks: ReadonlySet<string> | string[],
   options: { item?: boolean } = {},
 ): ErrorDetail[] {
-  const parameters = new Set(knownParameters);
-  const tasks = new Set(knownTasks);
+  // A save checks every task against the same names: sets made once there keep it linear.
+  const parameters = knownParameters instanceof Set ? knownParameters : new Set(knownParameters);
+  const tasks = knownTasks instanceof Set ? knownTasks : new Set(knownTasks);
   const faults: ErrorDetail[] = [];
   walk(value, '', (text, path) => {
     const parsed = parseTemplate(text);
