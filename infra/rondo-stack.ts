@@ -38,6 +38,7 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import type { Construct, IConstruct } from 'constructs';
 import { ENV, OPTIONAL_ENV } from '../functions/commons/config.ts';
 import { INDEXES, KEY, TTL_ATTRIBUTE } from '../shared/aws/dynamodb/table.ts';
+import { allowListFaults } from '../shared/executors/host-guard.ts';
 import { RondoAlarms } from './constructs/rondo-alarms.ts';
 import { RondoDashboard } from './constructs/rondo-dashboard.ts';
 import { DEFAULT_LOG_RETENTION, RondoFunction } from './constructs/rondo-function.ts';
@@ -117,6 +118,12 @@ const MANAGES_SCHEDULES: FunctionName[] = ['api', 'workflow-resource'];
 /** Functions that run attempts: they invoke task functions. */
 const RUNS_ATTEMPTS: FunctionName[] = ['dispatch', 'retry-attempt', 'loop'];
 
+/** Functions that read task secrets: those that run attempts, where configs are resolved. */
+const READS_SECRETS: FunctionName[] = RUNS_ATTEMPTS;
+
+/** A secret prefix names a folder of Secrets Manager (`rondo/prod/`), never all secrets. */
+const SECRET_PREFIX_PATTERN = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*\/$/;
+
 /**
  * Functions that finish attempts and so may hand a failed one to the retry machine (resolve
  * finishes a subworkflow's attempt when its child run closes).
@@ -189,6 +196,16 @@ export type RondoStackProps = StackProps & {
    * IAM. Any other stage refuses it.
    */
   developmentIdentity?: string;
+  /**
+   * Task secrets (`{{secret:NAME}}`) are read from Secrets Manager under this prefix, and IAM
+   * lets the functions that run attempts read no other secret. Default `rondo/<stage>/`.
+   */
+  secretPrefix?: string;
+  /**
+   * Hosts, `*.domains`, addresses and CIDR blocks `http` tasks may call; any other is refused
+   * with HTTP_HOST_NOT_ALLOWED (redirects included). Unset: any host.
+   */
+  httpAllowedHosts?: string[];
 };
 
 export class RondoStack extends Stack {
@@ -227,6 +244,15 @@ export class RondoStack extends Stack {
       throw new Error(
         `taskFunctionPrefix '${taskFunctionPrefix}' must match ${TASK_FUNCTION_PREFIX_PATTERN}`,
       );
+    }
+    const secretPrefix = props.secretPrefix ?? `${RESOURCE_PREFIX}/${stage}/`;
+    // An empty or open prefix would turn the secret grant into "every secret in the account".
+    if (!SECRET_PREFIX_PATTERN.test(secretPrefix)) {
+      throw new Error(`secretPrefix '${secretPrefix}' must match ${SECRET_PREFIX_PATTERN}`);
+    }
+    const allowListFaultsFound = allowListFaults(props.httpAllowedHosts ?? []);
+    if (allowListFaultsFound.length > 0) {
+      throw new Error(`httpAllowedHosts: ${allowListFaultsFound.join('; ')}`);
     }
     if (props.developmentIdentity !== undefined && stage !== LOCALSTACK_STAGE) {
       throw new Error(
@@ -382,6 +408,10 @@ export class RondoStack extends Stack {
       // Embedded metrics (InstanceStatus, Retries, DispatchLatency, cold starts), per stage.
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(stage),
       ...(props.admins?.length ? { [OPTIONAL_ENV.admins]: props.admins.join(',') } : {}),
+      [OPTIONAL_ENV.secretPrefix]: secretPrefix,
+      ...(props.httpAllowedHosts
+        ? { [OPTIONAL_ENV.httpAllowedHosts]: props.httpAllowedHosts.join(',') }
+        : {}),
       ...(props.developmentIdentity ? { [ENV.developmentIdentity]: props.developmentIdentity } : {}),
       ...engineEnvironment({
         tableName: this.table.tableName,
@@ -551,6 +581,24 @@ export class RondoStack extends Stack {
     for (const name of STARTS_RETRIES) {
       this.functions[name].addToRolePolicy(
         new PolicyStatement({ actions: ['states:StartExecution'], resources: [retryStateMachineArn] }),
+      );
+    }
+    const secretsUnderPrefix = this.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      // Secrets Manager appends `-` and six random characters to every secret's name.
+      resourceName: `${secretPrefix}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    for (const name of READS_SECRETS) {
+      const fn = this.functions[name];
+      acknowledgeWildcard(
+        fn.role,
+        nagArn('secretsmanager', `secret:${secretPrefix}*`),
+        "Task configs name secrets ({{secret:NAME}}) that teams create after Rondo: the grant covers Rondo's secret prefix (secretPrefix) only, never other secrets.",
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretsUnderPrefix] }),
       );
     }
     for (const name of RUNS_ATTEMPTS) {

@@ -38,6 +38,11 @@ const runtime = await startRuntime({
   workflowsDir: join(PROJECT_ROOT, 'examples', 'workflows'),
   functionsDirs: [join(PROJECT_ROOT, 'examples', 'functions')],
   logLevel: values['log-level'] ?? 'WARN',
+  // Task secrets ({{secret:NAME}}) for local runs; RONDO_SECRET_<NAME> variables work too.
+  secretsFile: join(PROJECT_ROOT, '.rondo', 'secrets.json'),
+  ...(process.env.RONDO_HTTP_ALLOWED_HOSTS
+    ? { httpAllowedHosts: process.env.RONDO_HTTP_ALLOWED_HOSTS.split(',').map((h) => h.trim()) }
+    : {}),
 });
 
 console.log(`
@@ -46,7 +51,7 @@ console.log(`
   API             ${runtime.apiUrl}/v1            try: curl ${runtime.apiUrl}/v1/instances
   Health          ${runtime.apiUrl}/v1/health
   AWS endpoints   DynamoDB ${runtime.dynamoDbEndpoint}   SQS/S3 ${runtime.sqsEndpoint}
-                  Step Functions, EventBridge, Scheduler, Lambda ${runtime.awsEndpoint}
+                  Step Functions, EventBridge, Scheduler, Lambda, Secrets Manager ${runtime.awsEndpoint}
   Data            ${dataDir ?? 'in memory (nothing kept)'}
   Workflows       ${runtime.loadedWorkflows.join(', ') || 'none'}
   Task functions  ${

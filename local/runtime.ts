@@ -42,6 +42,7 @@ import { EventSourceMapping } from './event-source-mapping.ts';
 import { LocalEventBus } from './eventbridge/event-bus.ts';
 import { functionArn, type LambdaHandler, LocalLambdaService } from './lambda-service.ts';
 import { LocalScheduler } from './scheduler-service.ts';
+import { LOCAL_SECRET_PREFIX, LocalSecretsManager } from './secrets-manager-service.ts';
 import { LocalStepFunctions } from './stepfunctions-service.ts';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
@@ -74,6 +75,12 @@ export type RuntimeOptions = {
   /** The scheduler's clock (tests move it to fire schedules across hours and DST changes). */
   clock?: Clock;
   onError?: (source: string, error: unknown) => void;
+  /** Task secrets by name (`{{secret:NAME}}`), before those of `secretsFile` and RONDO_SECRET_<NAME>. */
+  secrets?: Record<string, string>;
+  /** A JSON file of `{ "NAME": "value" }` task secrets (`npm start`: `.rondo/secrets.json`). */
+  secretsFile?: string;
+  /** Hosts, `*.domains`, addresses and CIDR blocks `http` tasks may call (unset: any). */
+  httpAllowedHosts?: string[];
 };
 
 export type Runtime = {
@@ -162,6 +169,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const endpoint = new AwsEndpoint();
     endpoint.addJsonService('AWSStepFunctions', stepFunctions.operations());
     endpoint.addJsonService('AWSEvents', eventBus.operations());
+    endpoint.addJsonService(
+      'secretsmanager',
+      new LocalSecretsManager({
+        ...(options.secrets ? { secrets: options.secrets } : {}),
+        ...(options.secretsFile ? { file: options.secretsFile } : {}),
+      }).operations(),
+    );
     endpoint.addRestRoutes([...lambda.restRoutes(), ...scheduler.restRoutes()]);
     const awsEndpoint = await endpoint.listen();
     stops.unshift(() => endpoint.close());
@@ -178,6 +192,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       AWS_ENDPOINT_URL_EVENTBRIDGE: awsEndpoint,
       AWS_ENDPOINT_URL_SCHEDULER: awsEndpoint,
       AWS_ENDPOINT_URL_LAMBDA: awsEndpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: awsEndpoint,
+      [OPTIONAL_ENV.secretPrefix]: LOCAL_SECRET_PREFIX,
+      ...(options.httpAllowedHosts ? { [OPTIONAL_ENV.httpAllowedHosts]: options.httpAllowedHosts.join(',') } : {}),
       POWERTOOLS_SERVICE_NAME: 'rondo',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace('local'),

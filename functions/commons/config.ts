@@ -23,7 +23,13 @@ export const OPTIONAL_ENV = {
   maxInlineAttemptSeconds: 'RONDO_MAX_INLINE_ATTEMPT_SECONDS',
   /** Comma-separated identities (IAM user names, role/session, JWT usernames) that may do everything. */
   admins: 'RONDO_ADMINS',
+  /** Task secrets are read under this Secrets Manager prefix (`rondo/<stage>/` in AWS). */
+  secretPrefix: 'RONDO_SECRET_PREFIX',
+  /** Comma-separated hosts, `*.domains`, addresses and CIDR blocks `http` tasks may call (unset: any). */
+  httpAllowedHosts: 'RONDO_HTTP_ALLOWED_HOSTS',
 } as const;
+
+export const DEFAULT_SECRET_PREFIX = 'rondo/';
 
 export type EngineConfig = {
   tableName: string;
@@ -44,9 +50,18 @@ export type EngineConfig = {
   /** PATH for `shell` tasks (where that executor is enabled). */
   shellPath: string;
   admins: string[];
+  secretPrefix: string;
+  /** Undefined: `http` tasks may call any host. */
+  httpAllowedHosts: string[] | undefined;
 };
 
 const required = z.string().min(1);
+
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Reads and checks the configuration; a missing variable fails the cold start, loudly. */
 export function loadEngineConfig(env: Record<string, string | undefined>): EngineConfig {
@@ -82,9 +97,10 @@ export function loadEngineConfig(env: Record<string, string | undefined>): Engin
       .optional()
       .parse(env[OPTIONAL_ENV.maxInlineAttemptSeconds] || undefined),
     shellPath: env.PATH ?? '/usr/bin:/bin',
-    admins: (env[OPTIONAL_ENV.admins] ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    admins: list(env[OPTIONAL_ENV.admins]),
+    secretPrefix: env[OPTIONAL_ENV.secretPrefix] || DEFAULT_SECRET_PREFIX,
+    httpAllowedHosts: env[OPTIONAL_ENV.httpAllowedHosts]
+      ? list(env[OPTIONAL_ENV.httpAllowedHosts])
+      : undefined,
   };
 }

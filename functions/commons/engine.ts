@@ -3,19 +3,21 @@ import { createDynamoDbStore } from '#shared/aws/dynamodb/store.ts';
 import { createEventBridgeBus } from '#shared/aws/eventbridge-bus.ts';
 import { createEventBridgeScheduler } from '#shared/aws/eventbridge-scheduler.ts';
 import { createLambdaExecutor } from '#shared/aws/lambda-executor.ts';
+import { createSecretsManagerStore } from '#shared/aws/secrets-manager-store.ts';
 import { createSfnLoopRunner } from '#shared/aws/sfn-loop-runner.ts';
 import { createSfnRetryRunner } from '#shared/aws/sfn-retry-runner.ts';
 import { createSqsQueue } from '#shared/aws/sqs-queue.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineDeps } from '#shared/engine/deps.ts';
 import { observeTransitions } from '#shared/engine/observed-store.ts';
 import { conditionExecutor } from '#shared/executors/condition.ts';
+import { createHostGuard } from '#shared/executors/host-guard.ts';
 import { createHttpExecutor } from '#shared/executors/http.ts';
 import { noopExecutor } from '#shared/executors/noop.ts';
 import { createShellExecutor } from '#shared/executors/shell.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import type { Executor, ExecutorRegistry } from '#shared/ports/executor.ts';
 import type { Metrics } from '#shared/ports/metrics.ts';
-import { dynamoDb, eventBridge, lambda, scheduler, sfn, sqs } from './clients.ts';
+import { dynamoDb, eventBridge, lambda, scheduler, secretsManager, sfn, sqs } from './clients.ts';
 import type { EngineConfig } from './config.ts';
 import { engineMetrics } from './observability.ts';
 
@@ -23,7 +25,9 @@ import { engineMetrics } from './observability.ts';
 export function createEngineDeps(config: EngineConfig, metrics: Metrics = engineMetrics): EngineDeps {
   const available: Record<string, Executor> = {
     lambda: createLambdaExecutor({ client: lambda }),
-    http: createHttpExecutor(),
+    http: createHttpExecutor(
+      config.httpAllowedHosts ? { hostGuard: createHostGuard(config.httpAllowedHosts) } : {},
+    ),
     shell: createShellExecutor({ env: { PATH: config.shellPath } }),
     noop: noopExecutor,
     condition: conditionExecutor,
@@ -48,6 +52,7 @@ export function createEngineDeps(config: EngineConfig, metrics: Metrics = engine
     retryRunner: createSfnRetryRunner({ client: sfn, stateMachineArn: config.retryStateMachineArn }),
     loopRunner: createSfnLoopRunner({ client: sfn, stateMachineArn: config.loopStateMachineArn }),
     bus: createEventBridgeBus({ client: eventBridge, eventBusName: config.eventBusName }),
+    secrets: createSecretsManagerStore({ client: secretsManager, prefix: config.secretPrefix }),
     scheduler: createEventBridgeScheduler({
       client: scheduler,
       groupName: config.scheduleGroup,

@@ -11,6 +11,7 @@ import {
   FINISHED_STATUSES,
   type Instance,
 } from '../model/instance.ts';
+import { redactSecrets, secretReferences, substituteSecrets } from '../params/secrets.ts';
 import { renderTemplates, type TemplateContext, TemplateError } from '../params/template.ts';
 import type { AttemptResult } from '../ports/executor.ts';
 import type { InstancePatch } from '../ports/store.ts';
@@ -183,8 +184,40 @@ async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> 
     await startChildRun(deps, instance, config);
     return;
   }
-  const result = await execute(deps, instance, attempt, config, upstreamOutputs);
-  await finishAttempt(deps, instance, result);
+  const secrets = await resolveSecrets(deps, config);
+  if ('missing' in secrets) {
+    await finishAttempt(deps, instance, {
+      status: 'FAILED',
+      error: {
+        code: 'SECRET_NOT_FOUND',
+        message: `the task's config names secret(s) that do not exist: ${secrets.missing.join(', ')}`,
+      },
+      metrics: {},
+      retryable: false,
+    });
+    return;
+  }
+  const result = await execute(deps, instance, attempt, secrets.config, upstreamOutputs);
+  // Nothing the executor returns is stored with a secret's value in it.
+  await finishAttempt(deps, instance, redactSecrets(result, secrets.values));
+}
+
+/** The config with its `{{secret:NAME}}` references resolved, and the values (to mask), or the missing names. */
+async function resolveSecrets(
+  deps: AttemptDeps,
+  config: Record<string, unknown>,
+): Promise<{ config: Record<string, unknown>; values: string[] } | { missing: string[] }> {
+  const names = secretReferences(config);
+  if (names.length === 0) return { config, values: [] };
+  const found: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const name of names) {
+    const value = await deps.secrets?.get(name);
+    if (value === undefined) missing.push(name);
+    else found[name] = value;
+  }
+  if (missing.length > 0) return { missing };
+  return { config: substituteSecrets(config, found), values: Object.values(found) };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ExecutorRegistry } from '../ports/executor.ts';
 import type { LoopRunner } from '../ports/loop-runner.ts';
 import type { CompletionMessage, DispatchMessage, WorkQueue } from '../ports/queue.ts';
 import type { RetryRunner } from '../ports/retry-runner.ts';
+import type { SecretStore } from '../ports/secret-store.ts';
 import type { Store } from '../ports/store.ts';
 import type { WorkflowScheduler } from '../ports/workflow-scheduler.ts';
 
@@ -37,4 +38,6 @@ export type EngineDeps = {
   loopRunner: LoopRunner;
   scheduler: WorkflowScheduler;
   bus: EventBus;
+  /** Where `{{secret:NAME}}` references in task configs are read (absent: no secrets here). */
+  secrets?: SecretStore;
 };

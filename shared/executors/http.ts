@@ -2,7 +2,11 @@
 // the status, headers and body (parsed when JSON) become the attempt's outputs.
 import { z } from 'zod';
 import type { AttemptLogs, AttemptResult, Executor } from '../ports/executor.ts';
+import type { HostGuard } from './host-guard.ts';
 import { invalidConfig } from './invalid-config.ts';
+
+/** A call the stack's allow-list refuses: another attempt would be refused the same way. */
+class HostNotAllowedError extends Error {}
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 
@@ -40,9 +44,46 @@ export const httpTaskConfigSchema = z
 
 export type HttpTaskConfig = z.output<typeof httpTaskConfigSchema>;
 
-export function createHttpExecutor(options: { fetch?: typeof fetch; maxBodyBytes?: number } = {}): Executor {
+/** The most redirects followed, one by one, when an allow-list checks each hop. */
+const MAX_REDIRECTS = 5;
+
+export function createHttpExecutor(
+  options: {
+    fetch?: typeof fetch;
+    maxBodyBytes?: number;
+    /** The stack's allow-list (absent: any host). Every redirect is checked too. */
+    hostGuard?: HostGuard;
+  } = {},
+): Executor {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const guard = options.hostGuard;
+  /** fetch, with each hop of a redirect chain checked against the allow-list. */
+  const guardedFetch = async (url: string, init: RequestInit, log: string[]): Promise<Response> => {
+    if (!guard) return fetchImpl(url, init);
+    let target = new URL(url);
+    let request = init;
+    for (let hop = 0; ; hop++) {
+      const refused = await guard(target);
+      if (refused) throw new HostNotAllowedError(`${request.method ?? 'GET'} ${target.href}: ${refused}`);
+      const response = await fetchImpl(target.href, { ...request, redirect: 'manual' });
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location) return response;
+      if (hop === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
+      log.push(`< ${response.status} ${response.statusText}`, `< location: ${location}`, '<');
+      await response.body?.cancel().catch(() => undefined);
+      target = new URL(location, target);
+      // As fetch does: 303, and 301/302 after a POST, continue as a GET without a body.
+      if (
+        response.status === 303 ||
+        ((response.status === 301 || response.status === 302) && request.method === 'POST')
+      ) {
+        const { body: _body, ...rest } = request;
+        request = { ...rest, method: 'GET' };
+      }
+      log.push(`> ${request.method ?? 'GET'} ${target.href}`, '>');
+    }
+  };
   return {
     async execute({ config: rawConfig, signal }) {
       const parsed = httpTaskConfigSchema.safeParse(rawConfig);
@@ -69,12 +110,16 @@ export function createHttpExecutor(options: { fetch?: typeof fetch; maxBodyBytes
       let response: Response;
       let body: { text: string; truncated: boolean };
       try {
-        response = await fetchImpl(config.url, {
-          method: config.method,
-          headers: request.headers,
-          ...(request.body === undefined ? {} : { body: request.body }),
-          signal: combined,
-        });
+        response = await guardedFetch(
+          config.url,
+          {
+            method: config.method,
+            headers: request.headers,
+            ...(request.body === undefined ? {} : { body: request.body }),
+            signal: combined,
+          },
+          log,
+        );
         log.push(`< ${response.status} ${response.statusText}`, ...headerLines('<', response.headers), '<');
         // The body is read under the same signal: a server that stalls mid-body still times out.
         body = await readCapped(response, maxBodyBytes);
@@ -85,6 +130,10 @@ export function createHttpExecutor(options: { fetch?: typeof fetch; maxBodyBytes
             : `no complete response within config.timeoutSeconds (${config.timeoutSeconds} s)`;
           log.push(`! ${why}`);
           return result({ code: 'TIMEOUT', message: `${config.method} ${config.url}: ${why}` });
+        }
+        if (error instanceof HostNotAllowedError) {
+          log.push(`! ${error.message}`);
+          return { ...result({ code: 'HTTP_HOST_NOT_ALLOWED', message: error.message }), retryable: false };
         }
         const message = describe(error);
         log.push(`! ${message}`);

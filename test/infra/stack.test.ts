@@ -9,7 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../functions/commons/config.ts';
+import { ENV, OPTIONAL_ENV } from '../../functions/commons/config.ts';
 import { PROJECT_ROOT } from '../../infra/constructs/rondo-function.ts';
 import { API_THROTTLE, RondoStack, TABLE_ITEM_ACTIONS } from '../../infra/rondo-stack.ts';
 import { loopStateMachineDefinition } from '../../infra/state-machines/loop.ts';
@@ -462,6 +462,30 @@ describe('functions', () => {
       expect(queuesSentTo).not.toContain(JSON.stringify({ 'Fn::GetAtt': [queueId('events'), 'Arn'] }));
     },
   );
+
+  it("only the functions that run attempts read secrets, and only under the stage's secret prefix", () => {
+    for (const name of functionNames) {
+      const grants = statementsOfFunction(name).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
+      );
+      if (name === 'dispatch' || name === 'retry-attempt' || name === 'loop') {
+        expect(
+          grants.map((g) => [actionsOf(g), resolve(g.Resource, deployedFunctionArn)]),
+          name,
+        ).toEqual([
+          [
+            ['secretsmanager:GetSecretValue'],
+            `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:rondo/dev/*`,
+          ],
+        ]);
+      } else {
+        expect(grants, name).toEqual([]);
+      }
+      expect(
+        functionResource(functionId(name)).Properties.Environment.Variables[OPTIONAL_ENV.secretPrefix],
+      ).toBe('rondo/dev/');
+    }
+  });
 
   it('the workflow custom resource manages schedules like the API, and sends no work', () => {
     const statements = statementsOfFunction('workflow-resource');
@@ -949,6 +973,35 @@ describe('stack settings', () => {
     );
     expect(actions.length).toBeGreaterThan(0);
     for (const action of actions) expect(action).toEqual([topicArn]);
+  });
+
+  it('passes the HTTP allow-list to the functions, refuses an entry that is no host, and a secret prefix that is no folder', () => {
+    const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    };
+    const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+    const guarded = new RondoStack(app, 'rondo-guarded', {
+      stage: 'guarded',
+      httpAllowedHosts: ['api.partner.com', '*.example.com', '10.20.0.0/16'],
+      secretPrefix: 'teams/data/',
+    });
+    const variables = Object.values(
+      resources<FunctionProps>(Template.fromStack(guarded), 'AWS::Lambda::Function'),
+    )
+      .filter((fn) => fn.Properties.FunctionName !== 'rondo-guarded-workflow-provider')
+      .map((fn) => fn.Properties.Environment.Variables);
+    expect(new Set(variables.map((v) => v[OPTIONAL_ENV.httpAllowedHosts]))).toEqual(
+      new Set(['api.partner.com,*.example.com,10.20.0.0/16']),
+    );
+    expect(new Set(variables.map((v) => v[OPTIONAL_ENV.secretPrefix]))).toEqual(new Set(['teams/data/']));
+    expect(
+      () => new RondoStack(new App(), 'bad', { stage: 'dev', httpAllowedHosts: ['http://x.com'] }),
+    ).toThrow(/httpAllowedHosts: 'http:\/\/x.com' is not a host name/);
+    for (const secretPrefix of ['', '*', 'rondo', '/']) {
+      expect(() => new RondoStack(new App(), 'bad', { stage: 'dev', secretPrefix }), secretPrefix).toThrow(
+        /secretPrefix/,
+      );
+    }
   });
 
   it('refuses an empty task function prefix, which would allow invoking every function', () => {

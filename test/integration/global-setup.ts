@@ -6,6 +6,10 @@ import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
 import type { SchedulePump } from '#local/schedule-pump.ts';
 import { LOCALSTACK_OUTPUTS_FILE, localStackTarget } from './localstack.ts';
 
+/** Task secrets the suite's runtime serves (`{{secret:NAME}}`). */
+export const TEST_SECRETS = { 'receiver-token': 'rondo-test-secret-7f3a9c41' };
+export const TEST_HTTP_ALLOWED_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+
 /** What tests read of the runtime started here. */
 const RUNTIME_INFO = [
   'apiUrl',
@@ -50,6 +54,9 @@ export async function setup(project: TestProject) {
     ],
     visibilityTimeoutSeconds: TEST_VISIBILITY_TIMEOUT_SECONDS,
     logLevel: 'ERROR',
+    secrets: TEST_SECRETS,
+    // Every test service listens on the loopback interface; anything else is refused.
+    httpAllowedHosts: TEST_HTTP_ALLOWED_HOSTS,
     onError: () => {},
   });
   const started = runtime;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHostGuard } from '#shared/executors/host-guard.ts';
 import { createHttpExecutor } from '#shared/executors/http.ts';
 import type { AttemptResult } from '#shared/ports/executor.ts';
 import { runningInstance } from '../../support/instances.ts';
@@ -39,6 +40,13 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ method: req.method, headers: req.headers, body: await readBody(req) }));
       return;
+    case '/redirect':
+      // Where to is the query's `to`: another path here, or an address outside.
+      res.writeHead(Number(url.searchParams.get('status') ?? 302), {
+        location: url.searchParams.get('to') ?? '/json',
+      });
+      res.end();
+      return;
     case '/slow':
       // Answers long after any timeout a test sets; afterAll cuts the connection.
       setTimeout(() => res.end('late'), 20_000).unref();
@@ -65,11 +73,12 @@ afterAll(async () => {
 
 function run(
   config: Record<string, unknown>,
-  options: { signal?: AbortSignal; maxBodyBytes?: number } = {},
+  options: { signal?: AbortSignal; maxBodyBytes?: number; allowedHosts?: string[] } = {},
 ): Promise<AttemptResult> {
-  const executor = createHttpExecutor(
-    options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes },
-  );
+  const executor = createHttpExecutor({
+    ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    ...(options.allowedHosts ? { hostGuard: createHostGuard(options.allowedHosts) } : {}),
+  });
   return executor.execute({
     instance: instance(),
     attempt: 1,
@@ -220,5 +229,39 @@ describe('http executor', () => {
       expect(error.code, JSON.stringify(config)).toBe('INVALID_TASK_CONFIG');
       expect(error.message, JSON.stringify(config)).toContain(path);
     }
+  });
+
+  describe('with an allow-list', () => {
+    it('calls an allowed host, and follows a redirect that stays allowed', async () => {
+      expect(await run({ url: `${base}/json` }, { allowedHosts: ['127.0.0.1'] })).toMatchObject({
+        status: 'SUCCESS',
+        outputs: { body: { ok: true } },
+      });
+      const redirected = await run({ url: `${base}/redirect?to=/json` }, { allowedHosts: ['127.0.0.0/8'] });
+      expect(redirected).toMatchObject({ status: 'SUCCESS', outputs: { body: { ok: true } } });
+      expect(redirected.logs?.stdout).toContain('< location: /json');
+    });
+
+    it('refuses a host outside it before connecting, with HTTP_HOST_NOT_ALLOWED and no retry', async () => {
+      const result = await run(
+        { url: 'http://10.1.2.3:9/admin' },
+        { allowedHosts: ['127.0.0.1', '*.example.com'] },
+      );
+      expect(failure(result)).toEqual({
+        code: 'HTTP_HOST_NOT_ALLOWED',
+        message: 'GET http://10.1.2.3:9/admin: address 10.1.2.3 is not in the allow-list',
+      });
+      expect(result).toMatchObject({ retryable: false });
+    });
+
+    it('refuses a redirect that leaves it, which fetch alone would have followed', async () => {
+      const to = encodeURIComponent('http://169.254.169.254/latest/meta-data/');
+      const result = await run(
+        { url: `${base}/redirect?status=307&to=${to}` },
+        { allowedHosts: ['127.0.0.1'] },
+      );
+      expect(failure(result).code).toBe('HTTP_HOST_NOT_ALLOWED');
+      expect(failure(result).message).toContain('169.254.169.254 is not in the allow-list');
+    });
   });
 });
