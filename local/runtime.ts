@@ -194,7 +194,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       AWS_ENDPOINT_URL_LAMBDA: awsEndpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: awsEndpoint,
       [OPTIONAL_ENV.secretPrefix]: LOCAL_SECRET_PREFIX,
-      ...(options.httpAllowedHosts ? { [OPTIONAL_ENV.httpAllowedHosts]: options.httpAllowedHosts.join(',') } : {}),
+      ...(options.httpAllowedHosts
+        ? { [OPTIONAL_ENV.httpAllowedHosts]: options.httpAllowedHosts.join(',') }
+        : {}),
       POWERTOOLS_SERVICE_NAME: 'rondo',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace('local'),

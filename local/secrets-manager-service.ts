@@ -10,13 +10,18 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants.ts';
 
 export const LOCAL_SECRET_PREFIX = 'rondo/local/';
 
-export const secretEnvironmentName = (name: string) => `RONDO_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+export const secretEnvironmentName = (name: string) =>
+  `RONDO_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 
 export class LocalSecretsManager {
   readonly #secrets: Record<string, string>;
   readonly #env: Record<string, string | undefined>;
 
-  constructor(options: { secrets?: Record<string, string>; file?: string; env?: Record<string, string | undefined> }) {
+  constructor(options: {
+    secrets?: Record<string, string>;
+    file?: string;
+    env?: Record<string, string | undefined>;
+  }) {
     const fromFile =
       options.file && existsSync(options.file)
         ? (JSON.parse(readFileSync(options.file, 'utf8')) as Record<string, unknown>)
@@ -33,9 +38,13 @@ export class LocalSecretsManager {
       GetSecretValue: (input) => {
         const id = String(input.SecretId ?? '');
         const name = id.startsWith(LOCAL_SECRET_PREFIX) ? id.slice(LOCAL_SECRET_PREFIX.length) : undefined;
-        const value = name === undefined ? undefined : (this.#secrets[name] ?? this.#env[secretEnvironmentName(name)]);
+        const value =
+          name === undefined ? undefined : (this.#secrets[name] ?? this.#env[secretEnvironmentName(name)]);
         if (value === undefined) {
-          throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+          throw new AwsServiceError(
+            'ResourceNotFoundException',
+            "Secrets Manager can't find the specified secret.",
+          );
         }
         return {
           ARN: `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${id}-local`,
