@@ -371,6 +371,9 @@ function attribute(value: AttributeValue): EventAttributeValue {
   if (value.SS !== undefined) return { SS: value.SS };
   if (value.NS !== undefined) return { NS: value.NS };
   if (value.BS !== undefined) return { BS: value.BS.map(base64) };
+  // The SDK's DynamoDB Streams client reads an empty map ({"M":{}}) as an empty object (an
+  // empty list keeps its {"L":[]}): no member at all can only be that map.
+  if (Object.keys(value).length === 0) return { M: {} };
   throw new Error(`unknown attribute type: ${Object.keys(value).join(', ')}`);
 }
 

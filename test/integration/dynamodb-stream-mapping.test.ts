@@ -76,7 +76,15 @@ async function put(pk: string, value = 0): Promise<void> {
   await db.send(
     new PutItemCommand({
       TableName: tableName,
-      Item: { pk: { S: pk }, sk: { S: 'item' }, value: { N: String(value) } },
+      // Empty containers too: the SDK's Streams client reads an empty map back as `{}`.
+      Item: {
+        pk: { S: pk },
+        sk: { S: 'item' },
+        value: { N: String(value) },
+        tags: { M: {} },
+        list: { L: [] },
+        nested: { M: { inner: { M: {} } } },
+      },
     }),
   );
 }
@@ -159,6 +167,12 @@ describe('DynamoDB stream event source mapping', () => {
         oldValue: record.dynamodb?.OldImage?.value?.N,
       })),
     ).toEqual(expected);
+    const inserted = records.find((record) => record.eventName === 'INSERT');
+    expect(inserted?.dynamodb?.NewImage).toMatchObject({
+      tags: { M: {} },
+      list: { L: [] },
+      nested: { M: { inner: { M: {} } } },
+    });
     // The first batch held the first write alone; the other nine were all there to read.
     expect(batches.map((batch) => batch.length)).toEqual([1, 3, 3, 3]);
 
