@@ -88,6 +88,16 @@ export const PRICES = {
     confirmed: true,
     note: 'Retries count as additional transitions; 4,000 free a month (ignored here).',
   },
+  eventBridgeCustomEvent: {
+    usd: 1.0 * PER_MILLION,
+    unit: 'EventBridge custom event put on an event bus (each 64 KB chunk of an event is one)',
+    source:
+      'https://aws.amazon.com/eventbridge/pricing/ (not read here); figure from ' +
+      'https://cloudburn.io/blog/amazon-eventbridge-pricing and https://blog.awsfundamentals.com/aws-eventbridge-pricing-guide',
+    checked: CHECKED,
+    confirmed: false,
+    note: "Rondo's status-change events: one per instance or run status change.",
+  },
   schedulerInvocation: {
     usd: 1.0 * PER_MILLION,
     unit: 'EventBridge Scheduler scheduled invocation',

@@ -32,6 +32,8 @@ const ENGINE_FUNCTIONS: ReadonlySet<string> = new Set<FunctionName>([
   'retry-attempt',
   'loop',
   'ingest-event',
+  // Status-change events and alerts: per status change, so per instance.
+  'status-events',
 ]);
 const DYNAMODB_READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 const DYNAMODB_WRITES = new Set([
@@ -288,6 +290,23 @@ function sqsBillingPlugin<I extends object, O extends MetadataBearer>(meter: Met
   };
 }
 
+/** Records each PutEvents request as the events it puts (EventBridge bills per event, per 64 KB). */
+function eventBillingPlugin<I extends object, O extends MetadataBearer>(meter: Meter): Pluggable<I, O> {
+  return {
+    applyToStack(stack) {
+      stack.add(
+        (next, context) => async (args) => {
+          const operation = (context.commandName ?? '').replace(/Command$/, '');
+          const entries = (args.input as { Entries?: unknown[] }).Entries ?? [];
+          if (operation === 'PutEvents') meter.billed('EventBridge.PutEvents', entries.length);
+          return next(args);
+        },
+        { step: 'initialize', name: 'rondoBenchEventBilling' },
+      );
+    },
+  };
+}
+
 async function instrument(runtime: Runtime, meter: Meter): Promise<void> {
   // Every handler's AWS client reports to the process-wide counter: attribute each report to
   // the function it runs in (AsyncLocalStorage follows the handler's async work).
@@ -300,6 +319,7 @@ async function instrument(runtime: Runtime, meter: Meter): Promise<void> {
   const clients = await import('#functions/commons/clients.ts');
   clients.dynamoDb.middlewareStack.use(capacityPlugin(meter));
   clients.sqs.middlewareStack.use(sqsBillingPlugin(meter));
+  clients.eventBridge.middlewareStack.use(eventBillingPlugin(meter));
   // Re-register each Rondo function with a wrapper (same handler module, same timeout).
   for (const [name, spec] of Object.entries(FUNCTIONS) as [FunctionName, FunctionSpec][]) {
     const module = (await import(pathToFileURL(join(PROJECT_ROOT, spec.entry)).href)) as {
@@ -567,6 +587,7 @@ function summarize(m: Measured): WorkloadResult {
   let writeUnits = 0;
   let sqsByHandlers = 0;
   let sqsBilledByHandlers = 0;
+  let events = 0;
   for (const [fn, ops] of engine) {
     for (const [operation, s] of ops) {
       const row = operations[operation] ?? { perInstance: 0, byFunction: {} };
@@ -594,6 +615,7 @@ function summarize(m: Measured): WorkloadResult {
         sqsByHandlers += s.requests;
         sqsBilledByHandlers += s.billedRequests;
       }
+      if (service === 'EventBridge') events += s.billedRequests;
     }
   }
   for (const row of Object.values(operations)) {
@@ -643,6 +665,7 @@ function summarize(m: Measured): WorkloadResult {
     lambda: invocations * PRICES.lambdaRequest.usd + gbSeconds * PRICES.lambdaArmGbSecond.usd,
     stepFunctions: transitions * PRICES.stepFunctionsStateTransition.usd,
     scheduler: schedulerInvocations * PRICES.schedulerInvocation.usd,
+    eventBridge: events * PRICES.eventBridgeCustomEvent.usd,
   };
   const perMillion = (usd: number) => round((usd / n) * 1e6, 3);
   const costPerMillionUsdByService = Object.fromEntries(
@@ -797,7 +820,7 @@ function report(machine: Machine, command: string, results: WorkloadResult[]): s
       ['Lambda GB-s / instance', ...results.map((r) => r.perInstance.lambdaGbSeconds.toFixed(4))],
       ['Step Functions transitions / instance', ...results.map((r) => fmt(r.perInstance.sfnTransitions))],
       ['cost USD / million instances', ...results.map((r) => fmt(r.costPerMillionUsd))],
-      ...['dynamodb', 'sqs', 'lambda', 'stepFunctions', 'scheduler'].map((service) => [
+      ...['dynamodb', 'sqs', 'lambda', 'stepFunctions', 'scheduler', 'eventBridge'].map((service) => [
         `  of which ${service}`,
         ...results.map((r) => fmt(r.costPerMillionUsdByService[service] ?? 0)),
       ]),
@@ -984,12 +1007,14 @@ async function main(): Promise<number> {
         "handlers' SQS requests as counted + 2 per batch delivered by the event-source-mapping pollers " +
         '(ReceiveMessage + DeleteMessageBatch); billed = one per started 64 KB of bodies',
       lambda:
-        'invocations of create-run, dispatch, resolve, retry-attempt, loop, ingest-event; GB-s from measured ' +
+        'invocations of create-run, dispatch, resolve, retry-attempt, loop, ingest-event, status-events; GB-s from measured ' +
         'local duration (ms, rounded up) × configured memory, priced as arm64',
       stepFunctions:
         'state transitions as the local Step Functions counts them: states entered, including each ' +
         "iteration's states in a distributed Map's child executions",
       scheduler: 'one EventBridge Scheduler invocation per run',
+      eventBridge:
+        'status-change events put on the bus (one per instance or run status change), each under 64 KB',
       excluded: "the benchmark's own API polling (api function) and the reconciler's sweeps",
     },
     prices: Object.fromEntries(Object.entries(PRICES).map(([k, p]) => [k, { usd: p.usd, unit: p.unit }])),

@@ -23,12 +23,20 @@ import {
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
-import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  Billing,
+  ProjectionType,
+  StreamViewType,
+  TableEncryptionV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { type CfnFunction, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule, CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -60,6 +68,7 @@ import {
   RECONCILER_SCHEDULE,
   RESOURCE_PREFIX,
   SCHEDULE_GROUP,
+  STATUS_STREAM,
   visibilityTimeoutSeconds,
   workflowServiceTokenExport,
 } from './topology.ts';
@@ -110,6 +119,8 @@ const SENDS_TO: Record<FunctionName, QueueName[]> = {
   reconcile: ['dispatch', 'completion'],
   // Saving a workflow writes the table and its schedule; it starts no work.
   'workflow-resource': [],
+  // It publishes events and delivers alerts; it starts no work.
+  'status-events': [],
 };
 
 /** Functions that save workflows, and so create, update and delete their schedules. */
@@ -118,8 +129,14 @@ const MANAGES_SCHEDULES: FunctionName[] = ['api', 'workflow-resource'];
 /** Functions that run attempts: they invoke task functions. */
 const RUNS_ATTEMPTS: FunctionName[] = ['dispatch', 'retry-attempt', 'loop'];
 
-/** Functions that read task secrets: those that run attempts, where configs are resolved. */
-const READS_SECRETS: FunctionName[] = RUNS_ATTEMPTS;
+/**
+ * Functions that read secrets: those that run attempts, where configs are resolved, and
+ * those that deliver alerts (a webhook URL may be a secret).
+ */
+const READS_SECRETS: FunctionName[] = [...RUNS_ATTEMPTS, 'status-events', 'reconcile'];
+
+/** Functions that deliver alerts: status-events (FAILED, TERMINATED, retries), the reconciler (deadlines, waiting, retries). */
+const DELIVERS_ALERTS: FunctionName[] = ['status-events', 'reconcile'];
 
 /** A secret prefix names a folder of Secrets Manager (`rondo/prod/`), never all secrets. */
 const SECRET_PREFIX_PATTERN = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*\/$/;
@@ -160,6 +177,8 @@ const NO_ASYNC_DEAD_LETTERS: Partial<Record<FunctionName, string>> = {
   loop: 'Invoked synchronously by the loop state machine, which records failures (an alarm watches failed executions).',
   'workflow-resource':
     "Invoked synchronously by the CDK custom-resource provider, which reports a failure to CloudFormation: the stack's deployment fails and rolls back.",
+  'status-events':
+    "Invoked synchronously by the table stream's event source mapping: records that fail every retry go to the status stream's dead-letter queue (its on-failure destination).",
   reconcile:
     'Invoked every minute by its schedule and holds no work of its own: a lost sweep is redone by the next one a minute later.',
 };
@@ -224,6 +243,11 @@ export class RondoStack extends Stack {
   readonly eventBus: EventBus;
   readonly api: HttpApi;
   readonly alarms: RondoAlarms;
+  /** Where `sns` alert channels without a topic of their own publish; KMS-encrypted. */
+  readonly alertTopic: Topic;
+  readonly alertTopicKey: Key;
+  /** Status-change records the status-events function failed on every retry. */
+  readonly statusStreamDeadLetterQueue: Queue;
   readonly dashboard: Dashboard;
   /**
    * The custom-resource provider behind `RondoWorkflow`: its service token saves workflows
@@ -316,6 +340,8 @@ export class RondoStack extends Stack {
       timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryptionV2.awsManagedKey(),
+      // The status-change events and alerts come from the stream, never from the write path.
+      dynamoStream: StreamViewType.NEW_AND_OLD_IMAGES,
       deletionProtection: isProduction,
       removalPolicy,
     });
@@ -352,10 +378,12 @@ export class RondoStack extends Stack {
       });
     this.runCreationDeadLetterQueue = deadLetterQueue('RunCreationDeadLetterQueue');
     this.eventDeliveryDeadLetterQueue = deadLetterQueue('EventDeliveryDeadLetterQueue');
+    this.statusStreamDeadLetterQueue = deadLetterQueue('StatusStreamDeadLetterQueue');
     for (const queue of [
       ...Object.values(this.deadLetterQueues),
       this.runCreationDeadLetterQueue,
       this.eventDeliveryDeadLetterQueue,
+      this.statusStreamDeadLetterQueue,
     ]) {
       Validations.of(queue).acknowledge({
         id: 'Serverless::Serverless-SQSRedrivePolicy',
@@ -363,6 +391,11 @@ export class RondoStack extends Stack {
           'A dead-letter queue is where redrive ends: its messages wait 14 days for an operator (an alarm fires on the first) to read and redrive them.',
       });
     }
+    Validations.of(this.statusStreamDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason:
+        "This queue is itself a dead-letter queue, the table stream's on-failure destination (it holds the stream positions of status changes whose events or alerts failed every retry).",
+    });
     Validations.of(this.eventDeliveryDeadLetterQueue).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SQS3',
       reason:
@@ -397,6 +430,19 @@ export class RondoStack extends Stack {
       resources: Object.values(INDEXES).map((index) => `${this.table.tableArn}/index/${index.name}`),
     });
 
+    // Alerts' default SNS topic (e-mail, SMS, HTTPS subscribers), encrypted with a key of its own.
+    this.alertTopicKey = new Key(this, 'AlertTopicKey', {
+      description: `${prefix}: encrypts the alert topic`,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    this.alertTopic = new Topic(this, 'AlertTopic', {
+      topicName: `${prefix}-alerts`,
+      displayName: `Rondo alerts (${stage})`,
+      masterKey: this.alertTopicKey,
+      enforceSSL: true,
+    });
+
     const environment = {
       // Attempts run inside the dispatch and retry-attempt functions: stop them before Lambda does.
       [OPTIONAL_ENV.maxInlineAttemptSeconds]: String(
@@ -409,6 +455,7 @@ export class RondoStack extends Stack {
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(stage),
       ...(props.admins?.length ? { [OPTIONAL_ENV.admins]: props.admins.join(',') } : {}),
       [OPTIONAL_ENV.secretPrefix]: secretPrefix,
+      [OPTIONAL_ENV.alertTopicArn]: this.alertTopic.topicArn,
       ...(props.httpAllowedHosts
         ? { [OPTIONAL_ENV.httpAllowedHosts]: props.httpAllowedHosts.join(',') }
         : {}),
@@ -465,6 +512,52 @@ export class RondoStack extends Stack {
         reason: `Lambda offers on-failure destinations for stream and Kafka sources, not SQS: a ${name} message that fails ${spec.maxReceiveCount} deliveries moves to its queue's dead-letter queue (redrive policy), which has an alarm.`,
       });
     }
+    // Status changes → events and alerts, from the table's stream (instance and run items only:
+    // the filter is free, and spares invocations for counters, logs and index items).
+    const statusEvents = this.functions[STATUS_STREAM.consumer];
+    statusEvents.addEventSource(
+      new DynamoEventSource(this.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: STATUS_STREAM.batchSize,
+        maxBatchingWindow: Duration.seconds(1),
+        retryAttempts: STATUS_STREAM.maxRetries,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.statusStreamDeadLetterQueue),
+        filters: [
+          FilterCriteria.filter({
+            dynamodb: { NewImage: { kind: { S: FilterRule.or('instance', 'run') } } },
+          }),
+        ],
+      }),
+    );
+    this.eventBus.grantPutEventsTo(statusEvents);
+    for (const name of DELIVERS_ALERTS) {
+      const fn = this.functions[name];
+      // Publishing to an encrypted topic needs the key for the message's data key; named actions only.
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['sns:Publish'], resources: [this.alertTopic.topicArn] }),
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [this.alertTopicKey.keyArn],
+        }),
+      );
+      // Teams' own topics, named under the stage's alert prefix (`rondo-prod-alerts-data-team`).
+      acknowledgeWildcard(
+        fn.role,
+        nagArn('sns', `${prefix}-alerts-*`),
+        "Alert rules may name a team's own SNS topic: publishing is allowed to topics named under this stage's alert prefix only, never to every topic.",
+      );
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['sns:Publish'],
+          resources: [this.formatArn({ service: 'sns', resource: `${prefix}-alerts-*` })],
+        }),
+      );
+    }
+
     // Lambda's dead-letter queue takes failed asynchronous invocations only.
     for (const [name, reason] of Object.entries(NO_ASYNC_DEAD_LETTERS)) {
       Validations.of(this.functions[name as FunctionName]).acknowledge({
@@ -761,6 +854,11 @@ export class RondoStack extends Stack {
         "Only POST /v1/triggers/{workflowId} skips the API's authorizer: the handler requires the workflow's own trigger token (stored hashed, compared in constant time), so other systems can start a run without AWS credentials. Every other route is IAM or JWT authorized.",
     });
 
+    // Links in alerts lead to the API (the console, once it exists).
+    for (const name of DELIVERS_ALERTS) {
+      this.functions[name].addEnvironment(OPTIONAL_ENV.linkBaseUrl, this.api.apiEndpoint);
+    }
+
     this.alarms = new RondoAlarms(this, 'Alarms', {
       queues: Object.fromEntries(
         (Object.keys(this.queues) as QueueName[]).map((name) => [
@@ -782,6 +880,11 @@ export class RondoStack extends Stack {
           description:
             'EventBridge could not deliver an external event to the events queue: it waits in the event-delivery dead-letter queue.',
         },
+        StatusStream: {
+          queue: this.statusStreamDeadLetterQueue,
+          description:
+            "Status changes whose events or alerts failed every retry: the status stream's dead-letter queue holds their stream positions (24 hours of stream to replay from).",
+        },
       },
       stateMachines: { Retry: this.retryStateMachine, Loop: this.loopStateMachine },
       ...(props.alarmEmail ? { email: props.alarmEmail } : {}),
@@ -799,6 +902,7 @@ export class RondoStack extends Stack {
         ),
         'run-creation': this.runCreationDeadLetterQueue,
         'event-delivery': this.eventDeliveryDeadLetterQueue,
+        'status-stream': this.statusStreamDeadLetterQueue,
       },
       functions: Object.fromEntries(
         (Object.keys(this.functions) as FunctionName[]).map((n) => [n, this.functions[n]]),
@@ -816,6 +920,10 @@ export class RondoStack extends Stack {
     });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboardName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'AlertTopicArn', {
+      value: this.alertTopic.topicArn,
+      description: "Alert rules' default SNS topic: subscribe e-mail, SMS or HTTPS endpoints to it",
+    });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'ScheduleGroupName', { value: scheduleGroupName });

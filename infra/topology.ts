@@ -11,7 +11,8 @@ export type FunctionName =
   | 'loop'
   | 'ingest-event'
   | 'reconcile'
-  | 'workflow-resource';
+  | 'workflow-resource'
+  | 'status-events';
 export type QueueName = 'dispatch' | 'completion' | 'events';
 
 export type FunctionSpec = {
@@ -56,7 +57,15 @@ export const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     timeoutSeconds: 60,
     memoryMiB: 512,
   },
+  // The table's change stream: status-change events, and the alerts they raise.
+  'status-events': { entry: 'functions/status-events/handler.ts', timeoutSeconds: 120, memoryMiB: 512 },
 };
+
+/**
+ * The table's stream (new and old images) and its consumer: records per handler call, and
+ * retries of a failing batch before its records go to the stream's dead-letter queue.
+ */
+export const STATUS_STREAM = { consumer: 'status-events' as FunctionName, batchSize: 100, maxRetries: 10 };
 
 /** The reconciler's own schedule (EventBridge Scheduler, in Rondo's schedule group). */
 export const RECONCILER_SCHEDULE = {

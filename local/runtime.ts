@@ -5,6 +5,8 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -31,13 +33,15 @@ import {
   RECONCILER_SCHEDULE,
   RESOURCE_PREFIX,
   SCHEDULE_GROUP,
+  STATUS_STREAM,
   visibilityTimeoutSeconds,
 } from '#infra/topology.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import { type ApiGatewayOptions, LocalApiGateway } from './api-gateway.ts';
 import { AwsEndpoint } from './aws-endpoint.ts';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './constants.ts';
-import { createRondoTable, startDynamoDbLocal } from './dynamodb.ts';
+import { createRondoTable, startDynamoDbLocal, tableStreamArn } from './dynamodb.ts';
+import { DynamoDbStreamMapping } from './dynamodb-stream-mapping.ts';
 import { EventSourceMapping } from './event-source-mapping.ts';
 import { LocalEventBus } from './eventbridge/event-bus.ts';
 import { functionArn, type LambdaHandler, LocalLambdaService } from './lambda-service.ts';
@@ -124,9 +128,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const dynamoDbClient = new DynamoDBClient({ ...clientConfig, endpoint: dynamoDb.endpoint });
     const tableName = localName('table');
     await createRondoTable(dynamoDbClient, tableName);
+    const streamArn = await tableStreamArn(dynamoDbClient, tableName);
     dynamoDbClient.destroy();
 
     const queues = await createQueues(sqs, sqsEndpoint, options.visibilityTimeoutSeconds);
+    // The alert topic `sns` channels default to (fauxqs speaks SNS too).
+    const snsClient = new SNSClient({ ...clientConfig, endpoint: sqsEndpoint });
+    const { TopicArn: alertTopicArn = '' } = await snsClient.send(
+      new CreateTopicCommand({ Name: localName('alerts') }),
+    );
+    snsClient.destroy();
 
     const lambda = new LocalLambdaService();
     lambda.recordInvocations = options.recordInvocations ?? false;
@@ -161,7 +172,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
     scheduler.onDeliveryFailed = (name, error) => onError(`scheduler ${name}`, error);
 
-    const eventBus = new LocalEventBus();
+    const eventBus = new LocalEventBus({ deliver: (arn, event) => sendToQueue(arn, JSON.stringify(event)) });
     eventBus.putRule(EVENT_BUS, EXTERNAL_EVENTS_RULE.name, EXTERNAL_EVENTS_RULE.pattern, [
       (event) => sendToQueue(queues[EXTERNAL_EVENTS_RULE.target].arn, JSON.stringify(event)),
     ]);
@@ -193,6 +204,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       AWS_ENDPOINT_URL_SCHEDULER: awsEndpoint,
       AWS_ENDPOINT_URL_LAMBDA: awsEndpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: awsEndpoint,
+      AWS_ENDPOINT_URL_SNS: sqsEndpoint,
+      [OPTIONAL_ENV.alertTopicArn]: alertTopicArn,
+      // Links in alerts: absolute when the port is known before the handlers load.
+      ...(options.port ? { [OPTIONAL_ENV.linkBaseUrl]: `http://127.0.0.1:${options.port}` } : {}),
       [OPTIONAL_ENV.secretPrefix]: LOCAL_SECRET_PREFIX,
       ...(options.httpAllowedHosts
         ? { [OPTIONAL_ENV.httpAllowedHosts]: options.httpAllowedHosts.join(',') }
@@ -261,7 +276,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         }),
     );
     for (const mapping of mappings) mapping.start();
+    // The table's stream → status-events, as Lambda's DynamoDB event source mapping does.
+    const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: dynamoDb.endpoint });
+    const statusStream = new DynamoDbStreamMapping({
+      client: streams,
+      streamArn,
+      handler: (event) => lambda.invoke(localName(STATUS_STREAM.consumer), event),
+      batchSize: STATUS_STREAM.batchSize,
+      maxRetries: STATUS_STREAM.maxRetries,
+      onFailure: (records, error) =>
+        onError('status stream', new Error(`${records.length} record(s) failed: ${String(error)}`)),
+      onError: (error) => onError('status stream', error),
+    });
+    await statusStream.start();
     stops.unshift(async () => {
+      await statusStream.stop();
+      streams.destroy();
       await Promise.all(mappings.map((m) => m.stop()));
       await lambda.drain();
       await stepFunctions.drain();

@@ -34,6 +34,7 @@ export const ACCESS: Record<string, Rule> = {
   'GET /health': { kind: 'public' },
   'GET /openapi.json': { kind: 'public' },
   'GET /workflows': { kind: 'handler' },
+  'GET /alerts': { kind: 'handler' },
   'POST /workflows': { kind: 'handler' },
   'GET /workflows/:id': { kind: 'workflow', access: 'view' },
   'PUT /workflows/:id': { kind: 'handler' },

@@ -24,7 +24,11 @@ import {
   runSchema,
   storedWorkflowSchema,
 } from './response-schemas.ts';
+
+const alertSchema = z.record(z.string(), z.unknown()).meta({ id: 'Alert' });
+
 import {
+  alertListQuerySchema,
   backfillSchema,
   callbackReportSchema,
   copyWorkflowSchema,
@@ -136,6 +140,14 @@ export const ROUTES: Route[] = [
     tags: ['permissions'],
     body: folderPermissionsSchema,
     responses: { ...ok('the folder', anyObjectSchema), ...errors },
+  },
+  {
+    method: 'get',
+    path: '/v1/alerts',
+    summary: "Alerts raised by workflows' alert rules, newest first (one per instance or run per rule)",
+    tags: ['alerts'],
+    query: alertListQuerySchema,
+    responses: { ...ok('a page', pageOf(alertSchema, 'AlertPage')), ...errors },
   },
   {
     method: 'get',

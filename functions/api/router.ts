@@ -53,13 +53,15 @@ import {
   setSchedule,
   transferOwner,
 } from '#shared/engine/workflows.ts';
-import { ValidationError } from '#shared/errors.ts';
+import { NotFoundError, ValidationError } from '#shared/errors.ts';
 import type { OperationTarget } from '#shared/model/operation.ts';
+import type { AlertStore } from '#shared/ports/alert-store.ts';
 import { ACCESS, checkAccess, type Rule, workflowOfInstance } from './access.ts';
 import { callerOf } from './identity.ts';
 import { openApiDocument } from './openapi.ts';
 import { errorResponse, json } from './responses.ts';
 import {
+  alertListQuerySchema,
   backfillSchema,
   batchSchema,
   callbackReportSchema,
@@ -90,7 +92,13 @@ import {
 
 export function createApiRouter(
   deps: EngineDeps,
-  options: { version: string; developmentIdentity?: string; admins?: string[] },
+  options: {
+    version: string;
+    developmentIdentity?: string;
+    admins?: string[];
+    /** Alert history (`GET /v1/alerts`); absent: the history is empty. */
+    alerts?: AlertStore;
+  },
 ) {
   const app = new Router({ prefix: '/v1' });
   const actorOf = (event: APIGatewayProxyEventV2) =>
@@ -282,6 +290,21 @@ export function createApiRouter(
   app.get('/runs/:id', async ({ req, params }) => {
     const cursor = new URL(req.url).searchParams.get('instancesCursor') ?? undefined;
     return json(200, await getRun(deps, params.id ?? '', cursor));
+  });
+  app.get('/alerts', async ({ req, event }) => {
+    const query = alertListQuerySchema.parse(queryOf(req.url));
+    const visible = visibilityChecker(deps, callerFrom(event));
+    if (query.workflowId && !(await visible(query.workflowId)))
+      throw new NotFoundError('workflow', query.workflowId);
+    if (!options.alerts) return json(200, { items: [] });
+    const page = await options.alerts.listAlerts({
+      ...(query.workflowId ? { workflowId: query.workflowId } : {}),
+      limit: query.limit ?? 50,
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+    });
+    const items = [];
+    for (const alert of page.items) if (await visible(alert.workflowId)) items.push(alert);
+    return json(200, { ...page, items });
   });
   app.get('/workflows', async ({ req, event }) => {
     const query = workflowListQuerySchema.parse(queryOf(req.url));

@@ -217,3 +217,10 @@ export const folderListQuerySchema = z.strictObject({
 
 export const folderPathQuerySchema = z.strictObject({ path: folderPath });
 export const folderMoveSchema = z.strictObject({ path: folderPath, to: folderPath });
+
+/** `GET /v1/alerts`: newest first, all workflows the caller sees, or one. */
+export const alertListQuerySchema = z.strictObject({
+  workflowId: z.string().regex(WORKFLOW_ID_PATTERN).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().optional(),
+});

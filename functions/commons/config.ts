@@ -27,6 +27,10 @@ export const OPTIONAL_ENV = {
   secretPrefix: 'RONDO_SECRET_PREFIX',
   /** Comma-separated hosts, `*.domains`, addresses and CIDR blocks `http` tasks may call (unset: any). */
   httpAllowedHosts: 'RONDO_HTTP_ALLOWED_HOSTS',
+  /** The stack's alert topic: `sns` alert channels without a topic publish here. */
+  alertTopicArn: 'RONDO_ALERT_TOPIC_ARN',
+  /** Links in alerts start here (the API's URL). */
+  linkBaseUrl: 'RONDO_LINK_BASE_URL',
 } as const;
 
 export const DEFAULT_SECRET_PREFIX = 'rondo/';
@@ -53,6 +57,8 @@ export type EngineConfig = {
   secretPrefix: string;
   /** Undefined: `http` tasks may call any host. */
   httpAllowedHosts: string[] | undefined;
+  alertTopicArn: string | undefined;
+  linkBaseUrl: string | undefined;
 };
 
 const required = z.string().min(1);
@@ -102,5 +108,7 @@ export function loadEngineConfig(env: Record<string, string | undefined>): Engin
     httpAllowedHosts: env[OPTIONAL_ENV.httpAllowedHosts]
       ? list(env[OPTIONAL_ENV.httpAllowedHosts])
       : undefined,
+    alertTopicArn: env[OPTIONAL_ENV.alertTopicArn] || undefined,
+    linkBaseUrl: env[OPTIONAL_ENV.linkBaseUrl] || undefined,
   };
 }

@@ -4,7 +4,9 @@
 // `alarmEmail`, `alarmTopicArn` (notify an existing topic instead), and `jwtIssuer` with
 // `jwtAudience` (comma-separated) for the JWT auth mode instead of IAM, `reserveConcurrency`
 // (`false` in accounts still at the default concurrency limit of 10), and
-// `developmentIdentity` (the LocalStack stage `local` only, see scripts/localstack.ts).
+// `developmentIdentity` (the LocalStack stage `local` only, see scripts/localstack.ts),
+// `httpAllowedHosts` (comma-separated hosts, *.domains, addresses, CIDR blocks `http` tasks
+// may call) and `secretPrefix` (Secrets Manager prefix of task secrets, default rondo/<stage>/).
 import { App, Tags } from 'aws-cdk-lib';
 import { addSecurityChecks } from '../nag.ts';
 import { DEFAULT_STAGE, RondoStack } from '../rondo-stack.ts';
@@ -33,6 +35,8 @@ const developmentIdentity = context('developmentIdentity');
 const reserveConcurrency = context('reserveConcurrency');
 const alarmTopicArn = context('alarmTopicArn');
 const logRetentionDays = context('logRetentionDays');
+const httpAllowedHosts = list('httpAllowedHosts');
+const secretPrefix = context('secretPrefix');
 
 // No `env`: the stack is environment-agnostic, so it synthesizes offline and deploys to the
 // account and region of the credentials `cdk deploy` runs with.
@@ -46,6 +50,8 @@ const stack = new RondoStack(app, `${RESOURCE_PREFIX}-${stage}`, {
   ...(developmentIdentity ? { developmentIdentity } : {}),
   ...(alarmTopicArn ? { alarmTopicArn } : {}),
   ...(logRetentionDays ? { logRetentionDays: Number(logRetentionDays) } : {}),
+  ...(httpAllowedHosts ? { httpAllowedHosts } : {}),
+  ...(secretPrefix ? { secretPrefix } : {}),
   ...(reserveConcurrency === 'false' ? { reserveConcurrency: false } : {}),
   ...(jwtIssuer
     ? { apiAuth: { mode: 'JWT' as const, issuer: jwtIssuer, audience: list('jwtAudience') ?? [] } }

@@ -1,5 +1,6 @@
-// Local EventBridge: PutEvents (awsJson 1.1) onto named buses, rules with event patterns,
-// and SQS queue targets, with the envelope EventBridge builds for each entry.
+// Local EventBridge: PutEvents (awsJson 1.1) onto named buses, rules with event patterns
+// (the runtime's own, and rules made through PutRule/PutTargets with SQS queue targets, as a
+// team or a test would make them), with the envelope EventBridge builds for each entry.
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError, type JsonOperation } from '../aws-endpoint.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../constants.ts';
@@ -32,8 +33,21 @@ type PutEventsEntry = {
 const MAX_ENTRIES = 10;
 const MAX_ENTRY_BYTES = 256 * 1024;
 
+/** Rules made through the API name their targets by ARN; the runtime delivers to them. */
+export type TargetDelivery = (arn: string, event: BusEvent) => Promise<void>;
+
 export class LocalEventBus {
   #rules: Rule[] = [];
+  /** Rules made through the API (PutRule, PutTargets): their pattern and target ARNs. */
+  #apiRules = new Map<
+    string,
+    { bus: string; name: string; pattern: unknown; targets: Map<string, string> }
+  >();
+  readonly #deliver: TargetDelivery | undefined;
+
+  constructor(options: { deliver?: TargetDelivery } = {}) {
+    this.#deliver = options.deliver;
+  }
   /** Every event accepted, newest last (bounded), for the runtime's own inspection. */
   readonly recent: BusEvent[] = [];
 
@@ -81,7 +95,64 @@ export class LocalEventBus {
   }
 
   operations(): Record<string, JsonOperation> {
-    return { PutEvents: (input) => this.putEvents((input.Entries as PutEventsEntry[] | undefined) ?? []) };
+    const keyOf = (input: Record<string, unknown>, field: 'Name' | 'Rule') =>
+      `${busName(input.EventBusName as string | undefined)}/${String(input[field] ?? '')}`;
+    const refresh = (key: string) => {
+      const rule = this.#apiRules.get(key);
+      if (!rule) return;
+      const deliver = this.#deliver;
+      this.putRule(
+        rule.bus,
+        rule.name,
+        rule.pattern,
+        deliver ? [...rule.targets.values()].map((arn) => (event: BusEvent) => deliver(arn, event)) : [],
+      );
+    };
+    return {
+      PutEvents: (input) => this.putEvents((input.Entries as PutEventsEntry[] | undefined) ?? []),
+      PutRule: (input) => {
+        const bus = busName(input.EventBusName as string | undefined);
+        const name = String(input.Name ?? '');
+        if (!name || typeof input.EventPattern !== 'string') {
+          throw new AwsServiceError('ValidationException', 'PutRule needs a Name and an EventPattern here');
+        }
+        const pattern: unknown = JSON.parse(input.EventPattern);
+        parseEventPattern(pattern);
+        const key = keyOf(input, 'Name');
+        this.#apiRules.set(key, {
+          bus,
+          name,
+          pattern,
+          targets: this.#apiRules.get(key)?.targets ?? new Map(),
+        });
+        refresh(key);
+        return { RuleArn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${bus}/${name}` };
+      },
+      PutTargets: (input) => {
+        const key = keyOf(input, 'Rule');
+        const rule = this.#apiRules.get(key);
+        if (!rule) throw new AwsServiceError('ResourceNotFoundException', `Rule ${key} does not exist.`);
+        for (const target of (input.Targets as { Id: string; Arn: string }[] | undefined) ?? []) {
+          rule.targets.set(target.Id, target.Arn);
+        }
+        refresh(key);
+        return { FailedEntryCount: 0, FailedEntries: [] };
+      },
+      RemoveTargets: (input) => {
+        const key = keyOf(input, 'Rule');
+        for (const id of (input.Ids as string[] | undefined) ?? [])
+          this.#apiRules.get(key)?.targets.delete(id);
+        refresh(key);
+        return { FailedEntryCount: 0, FailedEntries: [] };
+      },
+      DeleteRule: (input) => {
+        const key = keyOf(input, 'Name');
+        const rule = this.#apiRules.get(key);
+        if (rule) this.#rules = this.#rules.filter((r) => !(r.bus === rule.bus && r.name === rule.name));
+        this.#apiRules.delete(key);
+        return {};
+      },
+    };
   }
 }
 

@@ -126,6 +126,81 @@ const scheduleSchema = z.strictObject({
   status: z.enum(['ENABLED', 'PAUSED']).default('ENABLED'),
 });
 
+/** `90s`, `30m`, `2h`, `1d`: how long, for alert deadlines and waiting limits. */
+export const DURATION_PATTERN = /^([1-9]\d{0,5})(s|m|h|d)$/;
+const DURATION_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+const durationSchema = z.string().regex(DURATION_PATTERN, 'a duration such as 90s, 30m, 2h or 1d');
+
+/** Seconds in a duration (`2h` → 7200); the string must match DURATION_PATTERN. */
+export function durationSeconds(duration: string): number {
+  const match = DURATION_PATTERN.exec(duration);
+  if (!match) throw new Error(`'${duration}' is not a duration`);
+  return Number(match[1]) * DURATION_SECONDS[match[2] as keyof typeof DURATION_SECONDS];
+}
+
+export const ALERT_CONDITIONS = ['FAILED', 'TERMINATED', 'RETRY', 'DEADLINE', 'WAITING'] as const;
+export const WAITING_STATUSES = ['WAITING_UPSTREAM', 'WAITING_EVENT', 'WAITING_EXECUTION'] as const;
+
+/**
+ * Where an alert goes: an SNS topic (e-mail, SMS, HTTPS subscribers; the stack's alert topic
+ * when no ARN is given), or a webhook that takes Slack/Teams-style JSON (`{ "text": … }`);
+ * its URL may be a secret (`{{secret:slack-webhook}}`).
+ */
+export const alertChannelSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('sns'),
+    topicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN')
+      .optional(),
+  }),
+  z.strictObject({
+    type: z.literal('webhook'),
+    url: z
+      .string()
+      .min(1)
+      .refine((url) => /^\{\{secret:[^}]+\}\}$/.test(url) || /^https?:\/\/[^\s]+$/.test(url), {
+        message: 'an http(s) URL, or a secret holding one ({{secret:NAME}})',
+      }),
+  }),
+]);
+
+/**
+ * An alert rule: when (the condition), for which tasks (all when absent; a DEADLINE without
+ * tasks is the whole run's), and where to. RETRY fires on the Nth retry (`retry`, default 1);
+ * DEADLINE when not SUCCESS `deadline.after` the data time or the planned time; WAITING when
+ * an instance stays in `waiting.status` longer than `waiting.longerThan`.
+ */
+const alertRuleSchema = z
+  .strictObject({
+    id: z.string().regex(TASK_ID_PATTERN, 'letters, digits, - and _ only, at most 64'),
+    on: z.enum(ALERT_CONDITIONS),
+    tasks: z.array(z.string()).min(1).optional(),
+    retry: z.number().int().min(1).max(MAX_RETRIES_LIMIT).optional(),
+    deadline: z
+      .strictObject({
+        after: durationSchema,
+        from: z.enum(['DATA_TIME', 'PLANNED_TIME']).default('DATA_TIME'),
+      })
+      .optional(),
+    waiting: z.strictObject({ status: z.enum(WAITING_STATUSES), longerThan: durationSchema }).optional(),
+    channels: z.array(alertChannelSchema).min(1).max(5),
+  })
+  .superRefine((rule, context) => {
+    const needs = { DEADLINE: 'deadline', WAITING: 'waiting', RETRY: 'retry' } as const;
+    for (const [on, field] of Object.entries(needs)) {
+      if (rule.on === on && field !== 'retry' && rule[field] === undefined) {
+        context.addIssue({ code: 'custom', path: [field], message: `an alert on ${on} says its ${field}` });
+      }
+      if (rule.on !== on && rule[field] !== undefined) {
+        context.addIssue({ code: 'custom', path: [field], message: `only an alert on ${on} has a ${field}` });
+      }
+    }
+  });
+
+export type AlertRule = z.output<typeof alertRuleSchema>;
+export type AlertChannel = z.output<typeof alertChannelSchema>;
+
 export const workflowDefinitionSchema = z.strictObject({
   id: z.string().regex(WORKFLOW_ID_PATTERN, 'lower-case letters, digits, - and _ only, at most 64'),
   name: z.string().min(1).max(200),
@@ -138,6 +213,8 @@ export const workflowDefinitionSchema = z.strictObject({
   schedule: scheduleSchema.optional(),
   tasks: z.array(taskSchema).min(1),
   edges: z.array(edgeSchema).default([]),
+  /** Alert rules (absent: none). */
+  alerts: z.array(alertRuleSchema).max(50).optional(),
 });
 
 export type WorkflowDefinitionInput = z.input<typeof workflowDefinitionSchema>;
@@ -226,6 +303,21 @@ function graphFaults(definition: WorkflowDefinition): ErrorDetail[] {
         message: `task '${edge.from}' depends on itself`,
       });
     }
+  });
+  const ruleIds = new Set<string>();
+  (definition.alerts ?? []).forEach((rule, i) => {
+    if (ruleIds.has(rule.id)) {
+      faults.push({
+        path: `alerts[${i}].id`,
+        code: 'DUPLICATE_ALERT_ID',
+        message: `alert id '${rule.id}' is used twice`,
+      });
+    }
+    ruleIds.add(rule.id);
+    (rule.tasks ?? []).forEach((task, j) => {
+      if (!seen.has(task))
+        faults.push({ path: `alerts[${i}].tasks[${j}]`, code: 'UNKNOWN_TASK', message: `no task '${task}'` });
+    });
   });
   if (faults.length === 0) {
     const cycle = findCycle(definition);

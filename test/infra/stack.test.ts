@@ -64,6 +64,14 @@ type EventSourceMappingProps = {
   FunctionResponseTypes: string[];
 };
 
+/** What reading a table's stream takes (the event source mapping's grant). */
+const STREAM_ACTIONS = new Set([
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+]);
+
 let dev: RondoStack;
 let template: Template;
 let prodTemplate: Template;
@@ -235,8 +243,8 @@ describe('queues', () => {
 
   it('every queue, dead letters included, is encrypted and refuses plain HTTP', () => {
     const queues = Object.entries(resources<QueueProps>(template, 'AWS::SQS::Queue'));
-    // Work queues, their dead-letter queues, and those of run creation and event delivery.
-    expect(queues).toHaveLength(2 * queueNames.length + 2);
+    // Work queues, their dead-letter queues, and those of run creation, event delivery and the status stream.
+    expect(queues).toHaveLength(2 * queueNames.length + 3);
     const policies = Object.values(
       resources<PolicyProps & { Queues: Ref[] }>(template, 'AWS::SQS::QueuePolicy'),
     );
@@ -328,8 +336,9 @@ describe('functions', () => {
   it.each(functionNames)(
     '%s may use the table as the store does: item actions on the table, queries on its indexes, never Scan',
     (name) => {
+      // The table's items and indexes (reading its stream is status-events' alone: tested below).
       const dynamodb = statementsOfFunction(name).filter((s) =>
-        actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+        actionsOf(s).some((a) => a.startsWith('dynamodb:') && !STREAM_ACTIONS.has(a)),
       );
       const tableArn = { 'Fn::GetAtt': [logicalId(dev.table), 'Arn'] };
       expect(dynamodb).toEqual([
@@ -445,8 +454,8 @@ describe('functions', () => {
     }
   });
 
-  // Saving a workflow starts no work: workflow-resource has its own test below.
-  it.each(functionNames.filter((name) => name !== 'workflow-resource'))(
+  // Saving a workflow starts no work, nor does publishing status events: their own tests are below.
+  it.each(functionNames.filter((name) => name !== 'workflow-resource' && name !== 'status-events'))(
     '%s may send to the work queues the engine code it runs sends to, and to no other',
     (name) => {
       // Every function runs engine code that dispatches released instances or reports finished
@@ -463,12 +472,12 @@ describe('functions', () => {
     },
   );
 
-  it("only the functions that run attempts read secrets, and only under the stage's secret prefix", () => {
+  it("only the functions that run attempts or deliver alerts read secrets, and only under the stage's secret prefix", () => {
     for (const name of functionNames) {
       const grants = statementsOfFunction(name).filter((s) =>
         actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
       );
-      if (name === 'dispatch' || name === 'retry-attempt' || name === 'loop') {
+      if (['dispatch', 'retry-attempt', 'loop', 'status-events', 'reconcile'].includes(name)) {
         expect(
           grants.map((g) => [actionsOf(g), resolve(g.Resource, deployedFunctionArn)]),
           name,
@@ -514,6 +523,94 @@ describe('functions', () => {
     // It sends (callback completions) but never consumes.
     const sqsActions = new Set(statements.flatMap(actionsOf).filter((a) => a.startsWith('sqs:')));
     expect([...sqsActions].sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+  });
+});
+
+describe('status events and alerts', () => {
+  const functionNames = Object.keys(FUNCTIONS) as FunctionName[];
+
+  it('status-events reads the table stream (instance and run items only), retries, bisects, and parks what fails', () => {
+    const [, mapping] = Object.entries(
+      resources<{
+        FunctionName: Ref;
+        EventSourceArn: GetAtt;
+        BatchSize: number;
+        MaximumRetryAttempts: number;
+        BisectBatchOnFunctionError: boolean;
+        FunctionResponseTypes: string[];
+        StartingPosition: string;
+        DestinationConfig: { OnFailure: { Destination: GetAtt } };
+        FilterCriteria: { Filters: { Pattern: string }[] };
+      }>(template, 'AWS::Lambda::EventSourceMapping'),
+    ).find(([, m]) => m.Properties.FunctionName.Ref === functionId('status-events')) ?? [
+      undefined,
+      undefined,
+    ];
+    expect(mapping?.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(dev.table), 'StreamArn'] },
+      BatchSize: 100,
+      MaximumRetryAttempts: 10,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      StartingPosition: 'TRIM_HORIZON',
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(dev.statusStreamDeadLetterQueue), 'Arn'] } },
+      },
+    });
+    expect(JSON.parse(mapping?.Properties.FilterCriteria.Filters[0]?.Pattern ?? '{}')).toEqual({
+      dynamodb: { NewImage: { kind: { S: ['instance', 'run'] } } },
+    });
+    const [, table] = only<{ StreamSpecification: { StreamViewType: string } }>(
+      template,
+      'AWS::DynamoDB::GlobalTable',
+    );
+    expect(table.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    for (const name of functionNames) {
+      const readsStream = statementsOfFunction(name).some((s) =>
+        actionsOf(s).some((a) => STREAM_ACTIONS.has(a)),
+      );
+      expect(readsStream, name).toBe(name === 'status-events');
+    }
+  });
+
+  it('the alert topic is encrypted with a rotated key of its own, refuses plain HTTP, and only alert deliverers publish', () => {
+    // The alarm topic is the other one (CloudWatch alarms cannot publish to a topic under a customer key without a key policy for them).
+    const [topicId, topic] = Object.entries(
+      resources<{ KmsMasterKeyId: GetAtt; TopicName: string }>(template, 'AWS::SNS::Topic'),
+    ).find(([id]) => id === logicalId(dev.alertTopic)) ?? ['', undefined];
+    if (!topic) throw new Error('no alert topic');
+    const [keyId, key] = only<{ EnableKeyRotation: boolean }>(template, 'AWS::KMS::Key');
+    expect(topic.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    expect(topic.Properties.TopicName).toBe('rondo-dev-alerts');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    const policy = Object.values(
+      resources<{ PolicyDocument: { Statement: Statement[] } }>(template, 'AWS::SNS::TopicPolicy'),
+    )
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .find((st) => st.Effect === 'Deny' && JSON.stringify(st.Resource).includes(topicId));
+    expect(policy?.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+    for (const name of functionNames) {
+      const publishes = statementsOfFunction(name).filter((st) => actionsOf(st).includes('sns:Publish'));
+      if (name === 'status-events' || name === 'reconcile') {
+        expect(
+          publishes
+            .flatMap((st) => [st.Resource].flat())
+            .map((r) => JSON.stringify(r))
+            .sort(),
+          name,
+        ).toEqual([expect.stringContaining(':rondo-dev-alerts-*'), JSON.stringify({ Ref: topicId })]);
+        expect(
+          functionResource(functionId(name)).Properties.Environment.Variables[OPTIONAL_ENV.linkBaseUrl],
+        ).toBeDefined();
+      } else {
+        expect(publishes, name).toEqual([]);
+      }
+      expect(
+        functionResource(functionId(name)).Properties.Environment.Variables[OPTIONAL_ENV.alertTopicArn],
+      ).toEqual({
+        Ref: topicId,
+      });
+    }
   });
 });
 
@@ -967,7 +1064,8 @@ describe('stack settings', () => {
     const own = Template.fromStack(
       new RondoStack(app, 'rondo-own', { stage: 'own', alarmTopicArn: topicArn }),
     );
-    own.resourceCountIs('AWS::SNS::Topic', 0);
+    // Only the alert topic, which alarms do not use.
+    own.resourceCountIs('AWS::SNS::Topic', 1);
     const actions = Object.values(resources<{ AlarmActions: unknown[] }>(own, 'AWS::CloudWatch::Alarm')).map(
       (alarm) => alarm.Properties.AlarmActions,
     );

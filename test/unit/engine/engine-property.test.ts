@@ -107,7 +107,7 @@ function createHarness(dag: Dag, latency: () => number = () => 0): Harness {
     },
     executors: { lambda: scripted, noop },
     scheduler: { async upsert() {}, async remove() {} },
-    bus: { put: async () => ({ eventId: 'unused' }) },
+    bus: { put: async () => ({ eventId: 'unused' }), putMany: async () => {} },
   };
   return { deps, store, queues, clock, calls };
 }

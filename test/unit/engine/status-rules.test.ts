@@ -42,7 +42,7 @@ async function harness(status: InstanceStatus) {
     loopRunner: { startLoop: async () => {}, reportIteration: async () => {}, stopLoop: async () => {} },
     executors: {},
     scheduler: { upsert: async () => {}, remove: async () => {} },
-    bus: { put: async () => ({ eventId: 'x' }) },
+    bus: { put: async () => ({ eventId: 'x' }), putMany: async () => {} },
   };
   const finished = ['SUCCESS', 'FAILED', 'TERMINATED', 'SKIPPED'].includes(status);
   const run: Run = {

@@ -48,6 +48,7 @@ function harness() {
         writes.push('bus');
         return { eventId: 'x' };
       },
+      putMany: async () => void writes.push('bus'),
     },
   };
   const router = createApiRouter(deps, { version: 'fuzz' });

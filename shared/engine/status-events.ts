@@ -1,0 +1,77 @@
+// Rondo's status-change events: one EventBridge event per status an instance or a run
+// enters, on Rondo's bus, so that teams route them with ordinary rules (to a queue, a
+// function, a chat). Built from the table's change stream, after the fact: publishing never
+// delays or fails the state change it reports, and a publish that failed is made again from
+// the stream record (at least once: consumers deduplicate on `detail.changeId`).
+import { currentAttempt } from '../model/instance.ts';
+import type { StatusChange } from '../model/status-change.ts';
+import type { BusEntry, EventBus } from '../ports/event-bus.ts';
+
+/** The source of every status event (Rondo's bus rules ignore `rondo.` sources as external events). */
+export const STATUS_EVENT_SOURCE = 'rondo.engine';
+export const STATUS_DETAIL_TYPES = {
+  instance: 'Instance Status Change',
+  run: 'Run Status Change',
+} as const;
+
+export function statusEventOf(change: StatusChange): BusEntry {
+  if (change.kind === 'run') {
+    const { run } = change;
+    return {
+      source: STATUS_EVENT_SOURCE,
+      detailType: STATUS_DETAIL_TYPES.run,
+      detail: {
+        changeId: change.changeId,
+        runId: run.id,
+        workflowId: run.workflowId,
+        workflowVersion: run.workflowVersion,
+        runType: run.type,
+        dataTime: run.dataTime,
+        plannedTime: run.plannedTime,
+        oldStatus: change.previous ?? null,
+        newStatus: run.status,
+        time: run.endTime ?? run.createdAt,
+        tasks: run.taskCount,
+        failed: run.failed,
+        terminated: run.terminated,
+        blocked: run.blocked,
+        ...(run.parent ? { parentRunId: run.parent.runId } : {}),
+        ...(run.backfillId ? { backfillId: run.backfillId } : {}),
+      },
+    };
+  }
+  const { instance } = change;
+  const attempt = currentAttempt(instance);
+  return {
+    source: STATUS_EVENT_SOURCE,
+    detailType: STATUS_DETAIL_TYPES.instance,
+    detail: {
+      changeId: change.changeId,
+      instanceId: instance.id,
+      runId: instance.runId,
+      workflowId: instance.workflowId,
+      workflowVersion: instance.workflowVersion,
+      taskId: instance.taskId,
+      taskType: instance.taskType,
+      runType: instance.type,
+      dataTime: instance.dataTime,
+      oldStatus: change.previous ?? null,
+      newStatus: instance.status,
+      time: instance.transitions.at(-1)?.at ?? null,
+      attempt: attempt > 0 ? attempt : null,
+      retries: instance.retries,
+      errorCode: instance.status === 'SUCCESS' ? null : (instance.error?.code ?? null),
+      resourceGroup: instance.resourceGroup,
+      ...(instance.iteration
+        ? { foreachInstanceId: instance.iteration.foreachInstanceId, iteration: instance.iteration.index }
+        : {}),
+    },
+  };
+}
+
+/** Publishes the events of a batch of changes, in as few requests as the bus takes. */
+export async function publishStatusEvents(deps: { bus: EventBus }, changes: StatusChange[]): Promise<number> {
+  if (changes.length === 0) return 0;
+  await deps.bus.putMany(changes.map(statusEventOf));
+  return changes.length;
+}

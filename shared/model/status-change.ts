@@ -1,0 +1,15 @@
+// A status an instance or a run entered, as the table's change stream reports it: the
+// source of Rondo's status-change events and of its alerts.
+import type { Instance, InstanceStatus } from './instance.ts';
+import type { Run, RunStatus } from './run.ts';
+
+export type StatusChange =
+  | {
+      kind: 'instance';
+      /** Unique per change (the stream record's id): consumers deduplicate on it. */
+      changeId: string;
+      /** Absent for a new instance. */
+      previous?: InstanceStatus;
+      instance: Instance;
+    }
+  | { kind: 'run'; changeId: string; previous?: RunStatus; run: Run };
