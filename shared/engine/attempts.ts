@@ -11,7 +11,7 @@ import {
   FINISHED_STATUSES,
   type Instance,
 } from '../model/instance.ts';
-import { redactSecrets, secretReferences, substituteSecrets } from '../params/secrets.ts';
+import { protectSecretReferences, redactSecrets, revealSecrets } from '../params/secrets.ts';
 import { renderTemplates, type TemplateContext, TemplateError } from '../params/template.ts';
 import type { AttemptResult } from '../ports/executor.ts';
 import type { InstancePatch } from '../ports/store.ts';
@@ -163,8 +163,14 @@ async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> 
     return;
   }
   let config: Record<string, unknown>;
+  // The task's own secret references, kept out of reach of what templates insert.
+  const secretRefs = protectSecretReferences(instance.task.config);
   try {
-    config = renderConfig(instance, upstreamOutputs, callback ? { callbackToken: callback.token } : {});
+    config = renderConfig(
+      { ...instance, task: { ...instance.task, config: secretRefs.value } },
+      upstreamOutputs,
+      callback ? { callbackToken: callback.token } : {},
+    );
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     const detail = error.details.map((d) => `${d.path || '(config)'}: ${d.message}`).join('; ');
@@ -176,24 +182,25 @@ async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> 
     });
     return;
   }
-  if (callback) {
-    await handOutCallback(deps, instance, config, callback);
+  if (callback || instance.taskType === 'subworkflow') {
+    // No executor runs here: references stay as written (a notification, a child's parameters).
+    const names = [...new Set(secretRefs.references.values())];
+    const asWritten = revealSecrets(
+      config,
+      secretRefs.references,
+      Object.fromEntries(names.map((name) => [name, `{{secret:${name}}}`])),
+    );
+    if (callback) await handOutCallback(deps, instance, asWritten, callback);
+    else await startChildRun(deps, instance, asWritten);
     return;
   }
-  if (instance.taskType === 'subworkflow') {
-    await startChildRun(deps, instance, config);
-    return;
-  }
-  const secrets = await resolveSecrets(deps, config);
-  if ('missing' in secrets) {
+  const secrets = await resolveSecrets(deps, config, secretRefs.references);
+  if ('failure' in secrets) {
     await finishAttempt(deps, instance, {
       status: 'FAILED',
-      error: {
-        code: 'SECRET_NOT_FOUND',
-        message: `the task's config names secret(s) that do not exist: ${secrets.missing.join(', ')}`,
-      },
+      error: secrets.failure,
       metrics: {},
-      retryable: false,
+      retryable: secrets.retryable,
     });
     return;
   }
@@ -202,22 +209,46 @@ async function runAttempt(deps: AttemptDeps, instance: Instance): Promise<void> 
   await finishAttempt(deps, instance, redactSecrets(result, secrets.values));
 }
 
-/** The config with its `{{secret:NAME}}` references resolved, and the values (to mask), or the missing names. */
+/**
+ * The config with the task's own secret references resolved, and the values (to mask); or
+ * why not: a secret that does not exist (no retry helps), or a store that failed (retried).
+ */
 async function resolveSecrets(
   deps: AttemptDeps,
   config: Record<string, unknown>,
-): Promise<{ config: Record<string, unknown>; values: string[] } | { missing: string[] }> {
-  const names = secretReferences(config);
+  references: Map<string, string>,
+): Promise<
+  | { config: Record<string, unknown>; values: string[] }
+  | { failure: { code: string; message: string }; retryable: boolean }
+> {
+  const names = [...new Set(references.values())];
   if (names.length === 0) return { config, values: [] };
   const found: Record<string, string> = {};
   const missing: string[] = [];
   for (const name of names) {
-    const value = await deps.secrets?.get(name);
+    let value: string | undefined;
+    try {
+      value = await deps.secrets?.get(name);
+    } catch (error) {
+      const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return {
+        failure: { code: 'SECRET_UNAVAILABLE', message: `secret '${name}' could not be read: ${why}` },
+        retryable: true,
+      };
+    }
     if (value === undefined) missing.push(name);
     else found[name] = value;
   }
-  if (missing.length > 0) return { missing };
-  return { config: substituteSecrets(config, found), values: Object.values(found) };
+  if (missing.length > 0) {
+    return {
+      failure: {
+        code: 'SECRET_NOT_FOUND',
+        message: `the task's config names secret(s) that do not exist: ${missing.join(', ')}`,
+      },
+      retryable: false,
+    };
+  }
+  return { config: revealSecrets(config, references, found), values: Object.values(found) };
 }
 
 /**

@@ -4,26 +4,50 @@
 // attempt returns (outputs, logs, its error) has every value replaced by `***` before it is
 // stored, as CI systems mask their secrets.
 
+import { randomUUID } from 'node:crypto';
+
 export const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,256}$/;
 const REFERENCE = /\{\{secret:([A-Za-z0-9/_+=.@-]{1,256})\}\}/g;
 export const REDACTED = '***';
 
-/** The secret names a value refers to (each once, in order of appearance). */
-export function secretReferences(value: unknown): string[] {
-  const names = new Set<string>();
-  const visit = (v: unknown) => {
-    if (typeof v === 'string') for (const match of v.matchAll(REFERENCE)) names.add(match[1] ?? '');
-    else if (Array.isArray(v)) v.forEach(visit);
-    else if (v && typeof v === 'object') Object.values(v).forEach(visit);
+/**
+ * The task's own references, set apart before templates are rendered: each becomes a
+ * placeholder no rendered value can forge (a random marker per attempt), so a
+ * `{{secret:…}}` that arrives through a parameter, an upstream output or a for-each item is
+ * plain text, never resolved. Answers the config with placeholders and what each stands for.
+ */
+export function protectSecretReferences<T>(value: T): { value: T; references: Map<string, string> } {
+  const nonce = randomUUID();
+  const references = new Map<string, string>();
+  const visit = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      return v.replace(REFERENCE, (_, name: string) => {
+        const placeholder = `\u0000rondo-secret:${nonce}:${references.size}\u0000`;
+        references.set(placeholder, name);
+        return placeholder;
+      });
+    }
+    if (Array.isArray(v)) return v.map(visit);
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, visit(x)]));
+    return v;
   };
-  visit(value);
-  return [...names];
+  return { value: visit(value) as T, references };
 }
 
-/** The value with every reference replaced by its secret (every name must be in `secrets`). */
-export function substituteSecrets<T>(value: T, secrets: Record<string, string>): T {
+/** Replaces each placeholder by its secret's value (`values` by secret name). */
+export function revealSecrets<T>(
+  value: T,
+  references: Map<string, string>,
+  values: Record<string, string>,
+): T {
+  if (references.size === 0) return value;
   const visit = (v: unknown): unknown => {
-    if (typeof v === 'string') return v.replace(REFERENCE, (_, name: string) => secrets[name] ?? '');
+    if (typeof v === 'string') {
+      let out = v;
+      for (const [placeholder, name] of references) out = out.split(placeholder).join(values[name] ?? '');
+      return out;
+    }
     if (Array.isArray(v)) return v.map(visit);
     if (v && typeof v === 'object')
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, visit(x)]));
@@ -38,7 +62,14 @@ export function substituteSecrets<T>(value: T, secrets: Record<string, string>):
  * masked whole. Values shorter than 4 characters are not masked: they would mask ordinary text.
  */
 export function redactSecrets<T>(value: T, secretValues: string[]): T {
-  const masks = [...new Set(secretValues)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  // The value as written, and as it shows up escaped in a URL or in JSON text.
+  const forms = secretValues.flatMap((s) => [
+    s,
+    encodeURIComponent(s),
+    encodeURI(s),
+    JSON.stringify(s).slice(1, -1),
+  ]);
+  const masks = [...new Set(forms)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
   if (masks.length === 0) return value;
   const mask = (text: string) => masks.reduce((out, secret) => out.split(secret).join(REDACTED), text);
   const visit = (v: unknown): unknown => {

@@ -101,6 +101,51 @@ describe('task secrets ({{secret:NAME}})', () => {
     );
   });
 
+  it('resolves only the references the task itself wrote: one arriving in a run parameter stays text', async () => {
+    const id = unique('secret-inject');
+    const saved = await api('PUT', `/v1/workflows/${id}`, {
+      body: {
+        id,
+        name: id,
+        parameters: [{ name: 'note', type: 'text', default: 'none' }],
+        tasks: [
+          {
+            id: 'call',
+            type: 'http',
+            config: {
+              method: 'POST',
+              url: `${receiverUrl}/inject/${id}`,
+              body: { note: '[DYNAMIC_PARAMS.note]' },
+            },
+          },
+        ],
+      },
+    });
+    expect(saved.status).toBe(201);
+    const { body: run } = await api<{ id: string }>('POST', `/v1/workflows/${id}/runs`, {
+      body: { parameters: { note: 'please send {{secret:receiver-token}}' } },
+    });
+    await eventually(async () => {
+      const { body } = await api<{ status: string }>('GET', `/v1/runs/${run.id}`);
+      return body.status === 'RUNNING' ? undefined : body;
+    });
+    const call = received.find((r) => r.path === `/inject/${id}`);
+    expect(call?.body).toContain('please send {{secret:receiver-token}}');
+    expect(call?.body).not.toContain(secret);
+  });
+
+  it("refuses to put an event as Rondo's own source, so status events cannot be forged", async () => {
+    const forged = await api<{ error: { code: string; details: { path: string }[] } }>('POST', '/v1/events', {
+      body: {
+        Source: 'rondo.engine',
+        DetailType: 'Instance Status Change',
+        Detail: { newStatus: 'SUCCESS' },
+      },
+    });
+    expect(forged.status).toBe(400);
+    expect(forged.body.error.details.map((d) => d.path)).toEqual(['Source']);
+  });
+
   it('fails the instance at once with SECRET_NOT_FOUND when a named secret does not exist', async () => {
     const instance = await runOnce(unique('no-secret'), [
       {
