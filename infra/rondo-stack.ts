@@ -451,6 +451,9 @@ export class RondoStack extends Stack {
       ),
       POWERTOOLS_SERVICE_NAME: RESOURCE_PREFIX,
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? DEFAULT_LOG_LEVEL,
+      // X-Ray would record every fetch's URL, and a webhook's or an http task's URL may be a
+      // credential: AWS calls are traced, outbound HTTP calls are not.
+      POWERTOOLS_TRACER_CAPTURE_HTTPS_REQUESTS: 'false',
       // Embedded metrics (InstanceStatus, Retries, DispatchLatency, cold starts), per stage.
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(stage),
       ...(props.admins?.length ? { [OPTIONAL_ENV.admins]: props.admins.join(',') } : {}),

@@ -78,7 +78,11 @@ export const runNowSchema = z.strictObject({
 
 /** `POST /v1/events`: one EventBridge PutEvents entry; `Detail` as an object or a JSON string. */
 export const putEventSchema = z.object({
-  Source: z.string().min(1),
+  // `rondo.` sources are Rondo's own status events: nobody else may put them.
+  Source: z
+    .string()
+    .min(1)
+    .refine((source) => !source.startsWith('rondo.'), "a source starting with 'rondo.' is Rondo's own"),
   DetailType: z.string().min(1),
   Detail: z.union([
     z.record(z.string(), z.unknown()),

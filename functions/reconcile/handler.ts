@@ -10,8 +10,9 @@ import { reconcile } from '#shared/engine/reconcile.ts';
 /** Instances examined per due-index shard per sweep (8 shards). */
 const PER_SHARD = 100;
 
-/** Alert timers (deadlines, waiting limits, delivery retries) handled per sweep. */
+/** Alert timers (deadlines, waiting limits, delivery retries) read a page, and pages a sweep. */
 const ALERT_TIMERS = 100;
+const ALERT_TIMER_PAGES = 20;
 
 const config = loadEngineConfig(process.env);
 const deps = createEngineDeps(config);
@@ -20,7 +21,7 @@ const alertDeps = createAlertDeps(config, deps);
 export const handler = middy(async () => {
   const report = await reconcile(deps, { perShard: PER_SHARD });
   if (report.examined > 0) logger.info('reconciled', report);
-  const alerts = await sweepAlertTimers(alertDeps, { limit: ALERT_TIMERS });
+  const alerts = await sweepAlertTimers(alertDeps, { limit: ALERT_TIMERS, pages: ALERT_TIMER_PAGES });
   if (alerts.examined > 0) logger.info('alert timers', alerts);
   return { ...report, alerts };
 }).use(observed());

@@ -25,14 +25,16 @@ export const handler = middy(async (event: unknown) => {
   }
   const first = changes[0];
   if (!first) return { batchItemFailures: [] };
+  let published = true;
   try {
     await publishStatusEvents(
       deps,
       changes.map((c) => c.change),
     );
   } catch (error) {
+    // Alerts do not wait for the bus: they are raised below all the same (once each).
     logger.error('status events not published', { error, changes: changes.length });
-    return { batchItemFailures: [{ itemIdentifier: first.sequence }] };
+    published = false;
   }
   for (const { sequence, change } of changes) {
     try {
@@ -40,8 +42,8 @@ export const handler = middy(async (event: unknown) => {
     } catch (error) {
       // From this change on, again (its events too: consumers deduplicate on changeId).
       logger.error('alerts not evaluated', { error, sequence });
-      return { batchItemFailures: [{ itemIdentifier: sequence }] };
+      return { batchItemFailures: [{ itemIdentifier: published ? sequence : first.sequence }] };
     }
   }
-  return { batchItemFailures: [] };
+  return { batchItemFailures: published ? [] : [{ itemIdentifier: first.sequence }] };
 }).use(observed());

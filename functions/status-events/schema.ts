@@ -16,6 +16,7 @@ export const streamEventSchema = z.object({
         NewImage: image.optional(),
         OldImage: image.optional(),
         SequenceNumber: z.string(),
+        ApproximateCreationDateTime: z.number().optional(),
       }),
     }),
   ),

@@ -3,7 +3,7 @@
 // synthesizes (an invalid one fails `cdk synth` with the same messages the API gives), and
 // deployed by a custom resource whose provider saves it with Rondo's own code: same
 // validation, a new version only when it changed, its schedule created, updated or removed.
-import { CustomResource, Fn, Validations } from 'aws-cdk-lib';
+import { CustomResource, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { OnDelete } from '../../shared/engine/workflow-resources.ts';
 import { validateWorkflowDefinition } from '../../shared/engine/workflows.ts';
@@ -36,7 +36,10 @@ export class RondoWorkflow extends Construct {
   }
 
   readonly workflowId: string;
-  /** The definition with its defaults, as it is deployed (absent when it is not valid). */
+  /**
+   * The definition with its defaults as the save will fill them (absent when it is not
+   * valid); a CDK token in it reads `cdk-token` here, its deployed value in Rondo.
+   */
   readonly definition?: WorkflowDefinition;
   /** The workflow's version after the deployment (a CloudFormation attribute). */
   readonly version: string;
@@ -46,7 +49,8 @@ export class RondoWorkflow extends Construct {
     this.workflowId = props.definition.id;
     let definition: WorkflowDefinition | undefined;
     try {
-      definition = validateWorkflowDefinition(props.definition);
+      // Tokens (a function's name, a queue's URL) resolve at deployment: checked as placeholders.
+      definition = validateWorkflowDefinition(withPlaceholders(props.definition));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       // Synthesis fails with every fault, each with its path in the definition.
@@ -66,13 +70,14 @@ export class RondoWorkflow extends Construct {
       resourceType: 'Custom::RondoWorkflow',
       properties: {
         WorkflowId: this.workflowId,
-        // CloudFormation hands custom resources strings only: the document travels as JSON.
-        Definition: JSON.stringify(definition ?? props.definition),
+        // CloudFormation hands custom resources strings only: the document travels as JSON,
+        // tokens included (CDK renders them into the string with Fn::Join). The save fills defaults.
+        Definition: Stack.of(this).toJsonString(props.definition),
         OnDelete: props.onDelete ?? 'DELETE',
         ...(props.owner ? { Owner: props.owner } : {}),
       },
     });
-    if (/\$\{/.test(JSON.stringify(definition ?? props.definition))) {
+    if (/\$\{(?!Token\[)/.test(JSON.stringify(props.definition))) {
       Validations.of(resource).acknowledge({
         id: 'CloudFormation-Validate::E1029',
         reason:
@@ -81,4 +86,19 @@ export class RondoWorkflow extends Construct {
     }
     this.version = resource.getAttString('Version');
   }
+}
+
+/** A copy with every unresolved CDK token replaced by a neutral value of its type. */
+function withPlaceholders<T>(value: T): T {
+  const visit = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      return Token.isUnresolved(v) ? v.replace(/\$\{Token\[[^\]]+\]\}/g, 'cdk-token') : v;
+    }
+    if (typeof v === 'number') return Token.isUnresolved(v) ? 1 : v;
+    if (Array.isArray(v)) return v.map(visit);
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, visit(x)]));
+    return v;
+  };
+  return visit(value) as T;
 }

@@ -23,7 +23,7 @@ export function createAlertSender(options: {
   timeoutMs?: number;
 }): AlertSender {
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? 5_000;
   return {
     async send(channel, alert) {
       if (channel.type === 'sns') {

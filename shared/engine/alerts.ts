@@ -60,18 +60,19 @@ const plus = (time: string | Date, seconds: number) =>
  */
 export async function alertOnStatusChange(deps: AlertDeps, change: StatusChange): Promise<void> {
   if (change.kind === 'run') {
-    // A new run arms its deadlines; one already past (a backfill of old data times) is not armed.
-    if (change.previous !== undefined) return;
     const { run } = change;
+    // A new run arms its deadlines. A backfill's runs are not held to them (their data times
+    // are long past); any other run whose deadline has already passed is checked at once.
+    if (change.previous !== undefined || run.backfillId || run.type === 'SUPPLEMENTARY') return;
     for (const rule of await rulesOf(deps, run.workflowId, run.workflowVersion)) {
       if (rule.on !== 'DEADLINE' || !rule.deadline) continue;
       const base = rule.deadline.from === 'PLANNED_TIME' ? run.plannedTime : run.dataTime;
-      const dueAt = plus(base, durationSeconds(rule.deadline.after));
-      if (dueAt <= deps.clock.now().toISOString()) continue;
+      const deadline = plus(base, durationSeconds(rule.deadline.after));
+      const now = deps.clock.now().toISOString();
       await deps.alerts.putTimer({
         id: `${run.id}~${rule.id}~deadline`,
         type: 'DEADLINE',
-        dueAt,
+        dueAt: deadline > now ? deadline : now,
         workflowId: run.workflowId,
         workflowVersion: run.workflowVersion,
         ruleId: rule.id,
@@ -92,7 +93,11 @@ export async function alertOnStatusChange(deps: AlertDeps, change: StatusChange)
       (rule.on === 'RETRY' && instance.status === 'RETRYING' && instance.retries + 1 === (rule.retry ?? 1))
     ) {
       await raiseAlert(deps, rule, instanceSubject(instance));
-    } else if (rule.on === 'WAITING' && rule.waiting && instance.status === rule.waiting.status) {
+    } else if (rule.on === 'WAITING' && rule.waiting && change.previous === rule.waiting.status) {
+      // It moved on: its waiting limit is void (no read or alert for it later).
+      await deps.alerts.cancelTimer(`${instance.id}~${rule.id}~waiting`);
+    }
+    if (rule.on === 'WAITING' && rule.waiting && instance.status === rule.waiting.status) {
       const since = instance.transitions.at(-1)?.at ?? deps.clock.now().toISOString();
       await deps.alerts.putTimer({
         id: `${instance.id}~${rule.id}~waiting`,
@@ -112,9 +117,22 @@ export async function alertOnStatusChange(deps: AlertDeps, change: StatusChange)
 export type TimerSweep = { examined: number; raised: number; delivered: number; errors: string[] };
 
 /** The reconciler's part: the timers due now (deadlines, waiting limits, delivery retries). */
-export async function sweepAlertTimers(deps: AlertDeps, options: { limit: number }): Promise<TimerSweep> {
+export async function sweepAlertTimers(
+  deps: AlertDeps,
+  options: { limit: number; pages?: number },
+): Promise<TimerSweep> {
   const report: TimerSweep = { examined: 0, raised: 0, delivered: 0, errors: [] };
-  for (const timer of await deps.alerts.listDueTimers(deps.clock.now().toISOString(), options.limit)) {
+  // Page after page of due timers (each handled is deleted or moved on), up to `pages`.
+  for (let page = 0; page < (options.pages ?? 1); page++) {
+    const due = await deps.alerts.listDueTimers(deps.clock.now().toISOString(), options.limit);
+    await handleTimers(deps, due, report);
+    if (due.length < options.limit || report.errors.length > 0) break;
+  }
+  return report;
+}
+
+async function handleTimers(deps: AlertDeps, timers: AlertTimer[], report: TimerSweep): Promise<void> {
+  for (const timer of timers) {
     report.examined++;
     try {
       if (timer.type === 'DELIVERY') {
@@ -132,7 +150,6 @@ export async function sweepAlertTimers(deps: AlertDeps, options: { limit: number
       report.errors.push(`${timer.id}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  return report;
 }
 
 async function ruleOf(deps: AlertDeps, timer: AlertTimer): Promise<AlertRule | undefined> {

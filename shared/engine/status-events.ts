@@ -30,7 +30,7 @@ export function statusEventOf(change: StatusChange): BusEntry {
         plannedTime: run.plannedTime,
         oldStatus: change.previous ?? null,
         newStatus: run.status,
-        time: run.endTime ?? run.createdAt,
+        time: change.at ?? (run.status === 'RUNNING' ? run.createdAt : (run.endTime ?? run.createdAt)),
         tasks: run.taskCount,
         failed: run.failed,
         terminated: run.terminated,
@@ -57,10 +57,11 @@ export function statusEventOf(change: StatusChange): BusEntry {
       dataTime: instance.dataTime,
       oldStatus: change.previous ?? null,
       newStatus: instance.status,
-      time: instance.transitions.at(-1)?.at ?? null,
+      time: instance.transitions.at(-1)?.at ?? change.at ?? null,
       attempt: attempt > 0 ? attempt : null,
       retries: instance.retries,
-      errorCode: instance.status === 'SUCCESS' ? null : (instance.error?.code ?? null),
+      // The error of the attempt that just ended; a later RUNNING still carries it, but it is over.
+      errorCode: ERROR_STATUSES.has(instance.status) ? (instance.error?.code ?? null) : null,
       resourceGroup: instance.resourceGroup,
       ...(instance.iteration
         ? { foreachInstanceId: instance.iteration.foreachInstanceId, iteration: instance.iteration.index }
@@ -68,6 +69,8 @@ export function statusEventOf(change: StatusChange): BusEntry {
     },
   };
 }
+
+const ERROR_STATUSES = new Set(['FAILED', 'RETRYING', 'TERMINATED']);
 
 /** Publishes the events of a batch of changes, in as few requests as the bus takes. */
 export async function publishStatusEvents(deps: { bus: EventBus }, changes: StatusChange[]): Promise<number> {

@@ -72,7 +72,17 @@ export function createHttpExecutor(
       if (hop === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects`);
       log.push(`< ${response.status} ${response.statusText}`, `< location: ${location}`, '<');
       await response.body?.cancel().catch(() => undefined);
-      target = new URL(location, target);
+      const next = new URL(location, target);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        throw new Error(`a redirect to ${next.protocol} is not followed`);
+      }
+      // As fetch does: credentials go to the origin they were meant for, never to another.
+      if (next.origin !== target.origin) {
+        const headers = new Headers(request.headers);
+        for (const name of ['authorization', 'cookie', 'proxy-authorization']) headers.delete(name);
+        request = { ...request, headers };
+      }
+      target = next;
       // As fetch does: 303, and 301/302 after a POST, continue as a GET without a body.
       if (
         response.status === 303 ||

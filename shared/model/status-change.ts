@@ -11,5 +11,7 @@ export type StatusChange =
       /** Absent for a new instance. */
       previous?: InstanceStatus;
       instance: Instance;
+      /** When the change was written, as the stream knows it (to the second). */
+      at?: string;
     }
-  | { kind: 'run'; changeId: string; previous?: RunStatus; run: Run };
+  | { kind: 'run'; changeId: string; previous?: RunStatus; run: Run; at?: string };

@@ -17,5 +17,8 @@ export type AlertStore = {
   putTimer(timer: AlertTimer): Promise<void>;
   /** Timers due at `now`, soonest first. */
   listDueTimers(now: string, limit: number): Promise<AlertTimer[]>;
+  /** Deletes the timer as read (one moved on meanwhile stays). */
   deleteTimer(timer: AlertTimer): Promise<void>;
+  /** Deletes a timer by id, whenever it is due (none: nothing happens). */
+  cancelTimer(id: string): Promise<void>;
 };

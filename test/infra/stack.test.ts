@@ -605,6 +605,9 @@ describe('status events and alerts', () => {
       } else {
         expect(publishes, name).toEqual([]);
       }
+      // X-Ray records AWS calls, never outbound HTTP URLs (a webhook's URL may be its credential).
+      const variables = functionResource(functionId(name)).Properties.Environment.Variables;
+      expect(variables.POWERTOOLS_TRACER_CAPTURE_HTTPS_REQUESTS, name).toBe('false');
       expect(
         functionResource(functionId(name)).Properties.Environment.Variables[OPTIONAL_ENV.alertTopicArn],
       ).toEqual({

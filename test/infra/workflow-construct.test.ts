@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the '${…}' strings are Rondo templates, not JavaScript ones.
 // RondoWorkflow in a team's own CDK app: the template carries the definition (with its
 // defaults) for Rondo's provider, and a definition the API would refuse fails synthesis
 // with the API's own messages and paths.
@@ -5,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { Code, Function, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { TeamPipelinesStack } from '../../examples/cdk/team-pipelines.ts';
@@ -56,14 +59,13 @@ describe('RondoWorkflow', () => {
     expect(resource?.Properties).toEqual({
       ServiceToken: { 'Fn::ImportValue': workflowServiceTokenExport('prod') },
       WorkflowId: 'orders-daily',
-      Definition: JSON.stringify(validateWorkflowDefinition(ordersDaily)),
+      Definition: expect.any(String),
       OnDelete: 'PAUSE',
       Owner: 'data-team',
     });
-    // The defaults are filled in as a save fills them: a retry policy on every task.
-    const deployed = JSON.parse(resource?.Properties.Definition ?? '{}') as { tasks: { retry: unknown }[] };
-    expect(deployed.tasks.every((t) => t.retry !== undefined)).toBe(true);
-    expect(workflow.definition?.id).toBe('orders-daily');
+    // The document as written; the save fills in its defaults, as the construct's own check did.
+    expect(JSON.parse(resource?.Properties.Definition as string)).toEqual(ordersDaily);
+    expect(workflow.definition).toEqual(validateWorkflowDefinition(ordersDaily));
     expect(stack.resolve(workflow.version)).toEqual({
       'Fn::GetAtt': [stack.getLogicalId(workflow.node.defaultChild as CfnElement), 'Version'],
     });
@@ -80,7 +82,11 @@ describe('RondoWorkflow', () => {
     const [resource] = workflowResources(team);
     expect(resource?.Properties.OnDelete).toBe('DELETE');
     expect(JSON.stringify(resource?.Properties.ServiceToken)).toContain('Fn::ImportValue');
-    expect(JSON.parse(resource?.Properties.Definition ?? '{}')).toMatchObject({ folder: '/', edges: [] });
+    expect(JSON.parse(resource?.Properties.Definition ?? '{}')).toEqual({
+      id: 'hello',
+      name: 'Hello',
+      tasks: [{ id: 'only', type: 'noop' }],
+    });
     const outputs = Template.fromStack(rondo).findOutputs('WorkflowServiceToken');
     expect((outputs.WorkflowServiceToken as { Export: { Name: string } }).Export.Name).toBe(
       workflowServiceTokenExport('dev'),
@@ -97,6 +103,41 @@ describe('RondoWorkflow', () => {
       ['nightly-cleanup', 'DELETE'],
     ]);
     expect(stack.workflows.map((w) => w.definition?.schedule?.timezone)).toEqual(['UTC', 'Europe/Paris']);
+  });
+
+  it("takes the team's own resources in a definition: tokens are checked as placeholders and rendered at deployment", () => {
+    const app = teamApp();
+    const stack = new Stack(app, 'team-pipelines');
+    const loader = new Function(stack, 'Loader', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler = async () => ({})'),
+      functionName: 'rondo-task-loader',
+    });
+    const queue = new Queue(stack, 'Done');
+    new RondoWorkflow(stack, 'Load', {
+      serviceToken: RondoWorkflow.serviceTokenOf('dev'),
+      definition: {
+        id: 'load',
+        name: 'Load',
+        tasks: [
+          { id: 'load', type: 'lambda', config: { function: loader.functionName }, timeoutSeconds: 600 },
+          {
+            id: 'tell',
+            type: 'http',
+            config: { method: 'POST', url: queue.queueUrl, body: { day: '${yyyyMMdd}' } },
+          },
+        ],
+        edges: [{ from: 'load', to: 'tell' }],
+      },
+    });
+    const [resource] = workflowResources(stack);
+    // CDK joins the resolved names into the JSON text at deployment.
+    const joined = JSON.stringify(resource?.Properties.Definition);
+    expect(joined).toContain('Fn::Join');
+    expect(joined).toContain(stack.getLogicalId(loader.node.defaultChild as CfnElement));
+    expect(joined).toContain(stack.getLogicalId(queue.node.defaultChild as CfnElement));
+    expect(joined).toContain('${yyyyMMdd}');
   });
 
   it('fails synthesis with every validation fault and its path, as the API would answer', () => {

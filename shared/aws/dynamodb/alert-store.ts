@@ -157,6 +157,10 @@ export function createDynamoDbAlertStore(options: {
       return timers.filter((t): t is AlertTimer => t !== undefined);
     },
 
+    async cancelTimer(id) {
+      await client.send(new DeleteCommand({ TableName, Key: timerKey(id) }));
+    },
+
     async deleteTimer(timer) {
       // Only the timer as read: one moved meanwhile (a later delivery attempt) stays.
       await client

@@ -14,6 +14,8 @@ export type StreamRecord = {
     NewImage?: Record<string, AttributeValue>;
     OldImage?: Record<string, AttributeValue>;
     SequenceNumber?: string;
+    /** Epoch seconds. */
+    ApproximateCreationDateTime?: number;
   };
 };
 
@@ -24,12 +26,15 @@ export function statusChangeOf(record: StreamRecord): StatusChange | undefined {
   if (now.kind !== 'instance' && now.kind !== 'run') return undefined;
   if (before && before.status === now.status) return undefined;
   const previous = before?.status as string | undefined;
+  const seconds = record.dynamodb.ApproximateCreationDateTime;
+  const at = seconds === undefined ? {} : { at: new Date(seconds * 1000).toISOString() };
   if (now.kind === 'run') {
     return {
       kind: 'run',
       changeId: record.eventID,
       ...(previous ? { previous: previous as never } : {}),
       run: runFromItem(now),
+      ...at,
     };
   }
   return {
@@ -37,5 +42,6 @@ export function statusChangeOf(record: StreamRecord): StatusChange | undefined {
     changeId: record.eventID,
     ...(previous ? { previous: previous as never } : {}),
     instance: instanceFromItem(now),
+    ...at,
   };
 }

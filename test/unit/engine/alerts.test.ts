@@ -48,6 +48,9 @@ function memoryAlertStore(): AlertStore & { alerts: Map<string, Alert>; timers: 
     async deleteTimer(timer) {
       if (timers.get(timer.id)?.dueAt === timer.dueAt) timers.delete(timer.id);
     },
+    async cancelTimer(id) {
+      timers.delete(id);
+    },
   };
 }
 
@@ -101,7 +104,12 @@ function setup(options: { failSends?: number } = {}) {
     clock: { now: () => now },
     settings: { linkBaseUrl: 'https://rondo.example.com/' },
   };
-  const change = (taskId: string, status: InstanceStatus, extra: Partial<Instance> = {}) => {
+  const change = (
+    taskId: string,
+    status: InstanceStatus,
+    extra: Partial<Instance> = {},
+    previous: InstanceStatus = 'RUNNING',
+  ) => {
     const instance: Instance = {
       ...runningInstance(`run-1.${taskId}`, taskId, 'noop'),
       status,
@@ -112,7 +120,7 @@ function setup(options: { failSends?: number } = {}) {
     return alertOnStatusChange(deps, {
       kind: 'instance',
       changeId: `c-${Math.random()}`,
-      previous: 'RUNNING',
+      previous,
       instance,
     });
   };
@@ -166,6 +174,17 @@ describe('alert rules', () => {
     expect(await sweepAlertTimers(deps, { limit: 10 })).toMatchObject({ examined: 2, raised: 1 });
     expect(sent).toEqual([{ rule: 'stuck', channel: 'sns' }]);
     expect((await sweepAlertTimers(deps, { limit: 10 })).examined).toBe(0);
+  });
+
+  it('drops the waiting limit of an instance seen leaving the status', async () => {
+    const { deps, alerts, sent, change, advance } = setup();
+    await change('load', 'WAITING_EVENT');
+    expect([...alerts.timers.keys()]).toEqual(['run-1.load~stuck~waiting']);
+    await change('load', 'WAITING_UPSTREAM', {}, 'WAITING_EVENT');
+    expect(alerts.timers.size).toBe(0);
+    advance(3600);
+    expect((await sweepAlertTimers(deps, { limit: 10 })).examined).toBe(0);
+    expect(sent).toEqual([]);
   });
 
   it('tries a failed delivery again with backoff, then gives it up as FAILED with the last error', async () => {

@@ -254,6 +254,21 @@ describe('http executor', () => {
       expect(result).toMatchObject({ retryable: false });
     });
 
+    it('keeps credentials to their origin on a redirect, as fetch does', async () => {
+      const elsewhere = encodeURIComponent(`${base.replace('127.0.0.1', 'localhost')}/echo`);
+      const result = await run(
+        {
+          url: `${base}/redirect?status=307&to=${elsewhere}`,
+          headers: { authorization: 'Bearer t0ken', 'x-trace': 'kept' },
+        },
+        { allowedHosts: ['127.0.0.1', 'localhost'] },
+      );
+      if (result.status !== 'SUCCESS') throw new Error(JSON.stringify(result));
+      const echoed = (result.outputs.body as { headers: Record<string, string> }).headers;
+      expect(echoed.authorization).toBeUndefined();
+      expect(echoed['x-trace']).toBe('kept');
+    });
+
     it('refuses a redirect that leaves it, which fetch alone would have followed', async () => {
       const to = encodeURIComponent('http://169.254.169.254/latest/meta-data/');
       const result = await run(
