@@ -10,7 +10,7 @@ import { diffWorkflows, type WorkflowChange } from '#shared/model/workflow-diff.
 import { type ApiClient, ApiError } from './client.ts';
 import { formatWorkflowFile, type WorkflowFile, type WorkflowFileFormat } from './workflow-files.ts';
 
-export type ApplyAction = 'create' | 'update' | 'unchanged' | 'prune';
+export type ApplyAction = 'create' | 'update' | 'unchanged' | 'prune' | 'error';
 export type ApplyResult = {
   id: string;
   /** The file that defines it (none for a pruned workflow). */
@@ -19,6 +19,8 @@ export type ApplyResult = {
   /** The version after the apply (before it, in a dry run or for a pruned workflow). */
   version?: number;
   changes: WorkflowChange[];
+  /** What the API answered, when it refused this one (the others are still applied). */
+  error?: { status: number; code: string; message: string };
 };
 
 type StoredWorkflow = { definition: WorkflowDefinition; version: number };
@@ -31,32 +33,21 @@ export async function applyWorkflows(
 ): Promise<ApplyResult[]> {
   const results: ApplyResult[] = [];
   for (const { file, definition } of files) {
-    const existing = await getWorkflow(api, definition.id);
-    // Compared as JSON, as stored: a file's absent optional field and a stored one are both absent.
-    const wanted = JSON.parse(JSON.stringify(definition)) as WorkflowDefinition;
-    if (existing && isDeepStrictEqual(existing.definition, wanted)) {
-      results.push({ id: definition.id, file, action: 'unchanged', version: existing.version, changes: [] });
-      continue;
+    try {
+      results.push(await applyOne(api, file, definition, options.dryRun));
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status >= 500) throw error;
+      results.push({
+        id: definition.id,
+        file,
+        action: 'error',
+        changes: [],
+        error: { status: error.status, code: error.code, message: error.message },
+      });
     }
-    const changes = diffWorkflows(existing?.definition, wanted);
-    const action = existing ? 'update' : 'create';
-    if (options.dryRun) {
-      results.push({ id: definition.id, file, action, ...versionOf(existing), changes });
-      continue;
-    }
-    const saved = await api.put<{ version: number; changed: boolean }>(
-      `/v1/workflows/${encodeURIComponent(definition.id)}`,
-      definition,
-    );
-    results.push({
-      id: definition.id,
-      file,
-      action: saved.changed ? action : 'unchanged',
-      version: saved.version,
-      changes: saved.changed ? changes : [],
-    });
   }
-  if (options.prune) {
+  // Pruning after a refusal could delete what a refused file was meant to keep.
+  if (options.prune && !results.some((r) => r.action === 'error')) {
     const defined = new Set(files.map((f) => f.definition.id));
     const folders = [...new Set(files.map((f) => f.definition.folder))].sort();
     for (const folder of folders) {
@@ -70,6 +61,34 @@ export async function applyWorkflows(
     }
   }
   return results;
+}
+
+async function applyOne(
+  api: ApiClient,
+  file: string,
+  definition: WorkflowDefinition,
+  dryRun: boolean,
+): Promise<ApplyResult> {
+  const existing = await getWorkflow(api, definition.id);
+  // Compared as JSON, as stored: a file's absent optional field and a stored one are both absent.
+  const wanted = JSON.parse(JSON.stringify(definition)) as WorkflowDefinition;
+  if (existing && isDeepStrictEqual(existing.definition, wanted)) {
+    return { id: definition.id, file, action: 'unchanged', version: existing.version, changes: [] };
+  }
+  const changes = diffWorkflows(existing?.definition, wanted);
+  const action = existing ? 'update' : 'create';
+  if (dryRun) return { id: definition.id, file, action, ...versionOf(existing), changes };
+  const saved = await api.put<{ version: number; changed: boolean }>(
+    `/v1/workflows/${encodeURIComponent(definition.id)}`,
+    definition,
+  );
+  return {
+    id: definition.id,
+    file,
+    action: saved.changed ? action : 'unchanged',
+    version: saved.version,
+    changes: saved.changed ? changes : [],
+  };
 }
 
 /** Writes every workflow of `folder` (and below) into `dir` as `<id>.json` or `<id>.yaml`. */

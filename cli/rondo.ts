@@ -3,7 +3,7 @@
 // scripts. Exit codes: 0 done, 1 the API refused (4xx), 2 bad usage, 3 unreachable or a 5xx.
 // Configured by --api or RONDO_API_URL (default: the embedded runtime on localhost:3000);
 // requests to an AWS endpoint are signed (SigV4) with the default credential chain.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatWorkflowChanges } from '#shared/model/workflow-diff.ts';
 import { type ApplyAction, type ApplyResult, applyWorkflows, exportWorkflows } from './apply.ts';
@@ -438,8 +438,21 @@ async function workflowFiles(
     return EXIT.ok;
   }
   const dryRun = values['dry-run'] === true;
-  const results = await applyWorkflows(api, read.files, { dryRun, prune: values.prune === true });
+  const prune = values.prune === true;
+  if (prune) {
+    // A folder's files in whole, each workflow in a folder of its own: else pruning would
+    // delete what other people keep (a single file's siblings, everything at the root).
+    if ((await stat(target)).isFile())
+      throw new UsageError('--prune needs a folder of files (-f DIR), not one file');
+    const atRoot = read.files.find((f) => f.definition.folder === '/');
+    if (atRoot) throw new UsageError(`--prune does not prune the root folder: ${atRoot.file} has no folder`);
+  }
+  const results = await applyWorkflows(api, read.files, { dryRun, prune });
   print(results, () => formatApplyResults(results, dryRun));
+  const refused = results.filter((r) => r.action === 'error');
+  for (const r of refused)
+    io.err.write(`${r.file}: ${r.id}: ${r.error?.status} ${r.error?.code}: ${r.error?.message}\n`);
+  if (refused.length > 0) return EXIT.refused;
   const changed = results.some((r) => r.action !== 'unchanged');
   return dryRun && changed && values['detailed-exitcode'] ? EXIT.changes : EXIT.ok;
 }
@@ -449,6 +462,7 @@ const APPLIED: Record<ApplyAction, [done: string, planned: string]> = {
   update: ['updated', 'would update'],
   unchanged: ['unchanged', 'unchanged'],
   prune: ['deleted (pruned)', 'would delete (prune)'],
+  error: ['refused', 'refused'],
 };
 
 function formatApplyResults(results: ApplyResult[], dryRun: boolean): string {
@@ -457,6 +471,9 @@ function formatApplyResults(results: ApplyResult[], dryRun: boolean): string {
     const version = result.version === undefined ? '' : ` (version ${result.version})`;
     lines.push(`${result.id}: ${APPLIED[result.action][dryRun ? 1 : 0]}${version}`);
     for (const line of formatWorkflowChanges(result.changes)) lines.push(`    ${line}`);
+    if (result.action === 'update' && result.changes.length === 0)
+      lines.push('    ~ the order of tasks, edges or parameters');
+    if (result.error) lines.push(`    ${result.error.code}: ${result.error.message}`);
   }
   const count = (action: ApplyAction) => results.filter((r) => r.action === action).length;
   lines.push(

@@ -20,12 +20,23 @@ export async function listWorkflowFiles(target: string): Promise<string[]> {
   const info = await stat(target);
   if (info.isFile()) return [target];
   const found: string[] = [];
-  for (const entry of await readdir(target, { withFileTypes: true, recursive: true })) {
-    const isWorkflowFile = (WORKFLOW_FILE_EXTENSIONS as readonly string[]).includes(
-      extname(entry.name).toLowerCase(),
-    );
-    if (entry.isFile() && isWorkflowFile) found.push(join(entry.parentPath, entry.name));
-  }
+  const walk = async (dir: string) => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      // Hidden folders (.git, .github) and node_modules hold YAML that is not ours.
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const path = join(dir, entry.name);
+      // A symbolic link counts as what it points to.
+      const kind = entry.isSymbolicLink() ? await stat(path).catch(() => undefined) : entry;
+      if (kind?.isDirectory()) await walk(path);
+      else if (
+        kind?.isFile() &&
+        (WORKFLOW_FILE_EXTENSIONS as readonly string[]).includes(extname(entry.name).toLowerCase())
+      ) {
+        found.push(path);
+      }
+    }
+  };
+  await walk(target);
   return found.sort();
 }
 

@@ -1,5 +1,6 @@
 // What changes between two versions of a workflow definition, by the things an operator
-// reviews: its fields, parameters (by name), schedule, tasks (by id) and edges (by pair).
+// reviews: its fields, parameters (by name), schedule, tasks (by id), edges (by pair) and
+// alert rules (by id).
 // `rondo apply --dry-run` prints it; both sides are definitions with their defaults filled in.
 import { isDeepStrictEqual } from 'node:util';
 import type { WorkflowDefinition } from './workflow.ts';
@@ -37,6 +38,7 @@ export function diffWorkflows(
   }
   changes.push(...keyedChanges('tasks', before?.tasks ?? [], after.tasks, (t) => t.id, true));
   changes.push(...keyedChanges('edges', before?.edges ?? [], after.edges, (e) => `${e.from}→${e.to}`));
+  changes.push(...keyedChanges('alerts', before?.alerts ?? [], after.alerts ?? [], (a) => a.id, true));
   return changes;
 }
 

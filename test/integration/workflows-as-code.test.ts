@@ -2,6 +2,7 @@
 // `export` against the shared embedded runtime, and the example data pipeline run end to end
 // against a local HTTP service (extract, for-each load, condition, event wait, failure branch).
 
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -137,6 +138,50 @@ describe('workflows as files: validate, apply, export', () => {
       [hello, 'prune'],
     ]);
     expect((await api('GET', `/v1/workflows/${hello}`)).status).toBe(404);
+
+    // Pruning is for a folder of files, never one file's siblings or the root folder.
+    expect((await rondo('apply', '-f', join(dir, 'orders-daily.yaml'), '--prune')).code).toBe(EXIT.usage);
+    const rooted = await mkdtemp(join(tmpdir(), 'rondo-root-'));
+    await writeFile(
+      join(rooted, 'x.json'),
+      JSON.stringify({ id: unique('rooted'), name: 'x', tasks: [{ id: 'a', type: 'noop' }] }),
+    );
+    const atRoot = await rondo('apply', '-f', rooted, '--prune', '--dry-run');
+    expect(atRoot.code).toBe(EXIT.usage);
+    expect(atRoot.err).toContain('does not prune the root folder');
+  });
+
+  it('applies the other files when the API refuses one, names the refused file, and exits 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rondo-refused-'));
+    const good = unique('good');
+    const big = unique('big');
+    await writeFile(
+      join(dir, 'a-big.json'),
+      JSON.stringify({
+        id: big,
+        name: big,
+        // Valid offline, refused by the store: too large even compressed.
+        tasks: Array.from({ length: 1_500 }, (_, i) => ({
+          id: `t${i}`,
+          type: 'noop',
+          config: { blob: randomBytes(300).toString('base64') },
+        })),
+      }),
+    );
+    await writeFile(
+      join(dir, 'b-good.json'),
+      JSON.stringify({ id: good, name: good, tasks: [{ id: 'a', type: 'noop' }] }),
+    );
+    const applied = await rondo('apply', '-f', dir, '--json');
+    expect(applied.code).toBe(EXIT.refused);
+    const results = JSON.parse(applied.out) as ApplyResult[];
+    expect(results.map((r) => [r.id, r.action])).toEqual([
+      [big, 'error'],
+      [good, 'create'],
+    ]);
+    expect(results[0]?.error?.code).toBe('DEFINITION_TOO_LARGE');
+    expect(applied.err).toContain(`a-big.json: ${big}: 400 DEFINITION_TOO_LARGE`);
+    expect((await api('GET', `/v1/workflows/${good}`)).status).toBe(200);
   });
 
   it('refuses a folder with an invalid file, naming the file, the path and the code, and saves nothing from it', async () => {
@@ -317,13 +362,13 @@ describe('the RondoWorkflow custom resource (functions/workflow-resource) on the
   async function request(
     type: 'Create' | 'Update' | 'Delete',
     definition: Record<string, unknown>,
-    extra: { physicalId?: string; onDelete?: string } = {},
+    extra: { physicalId?: string; onDelete?: string; logicalId?: string } = {},
   ) {
     const event = {
       RequestType: type,
       RequestId: unique('req'),
       StackId: STACK,
-      LogicalResourceId: 'OrdersDaily',
+      LogicalResourceId: extra.logicalId ?? 'OrdersDaily',
       ResourceType: 'Custom::RondoWorkflow',
       ResourceProperties: {
         ServiceToken: 'arn:aws:lambda:us-east-1:000000000000:function:rondo-workflow-provider',
@@ -380,6 +425,22 @@ describe('the RondoWorkflow custom resource (functions/workflow-resource) on the
     expect((await api('GET', `/v1/workflows/${id}`)).status).toBe(404);
     // Deleting again, or a create that failed before it saved anything: nothing to do.
     expect(await request('Delete', changed)).toEqual({ PhysicalResourceId: id, Data: { WorkflowId: id } });
+  });
+
+  it('leaves a workflow alone when a resource that no longer manages it is deleted (a renamed construct)', async () => {
+    const id = unique('cfn-rename');
+    const definition = { id, name: 'Renamed', tasks: [{ id: 'only', type: 'noop' }] };
+    await request('Create', definition, { logicalId: 'Before' });
+    // CloudFormation creates the renamed resource first, then deletes the old one.
+    expect(await request('Create', definition, { logicalId: 'After' })).toMatchObject({
+      Data: { Version: '1' },
+    });
+    expect(await request('Delete', definition, { logicalId: 'Before' })).toMatchObject({
+      PhysicalResourceId: id,
+    });
+    expect((await api('GET', `/v1/workflows/${id}`)).status).toBe(200);
+    await request('Delete', definition, { logicalId: 'After' });
+    expect((await api('GET', `/v1/workflows/${id}`)).status).toBe(404);
   });
 
   it('pauses the schedule of a scheduled workflow when the resource goes with onDelete PAUSE', async () => {

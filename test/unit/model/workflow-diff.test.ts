@@ -69,6 +69,26 @@ describe('diffWorkflows', () => {
     ]);
   });
 
+  it('names alert rules added, removed and changed, field by field', () => {
+    const withAlerts = parseWorkflowDefinition({
+      ...base,
+      alerts: [{ id: 'late', on: 'DEADLINE', deadline: { after: '30h' }, channels: [{ type: 'sns' }] }],
+    });
+    expect(diffWorkflows(base, withAlerts).map((c) => `${c.op} ${c.path}`)).toEqual(['add alerts.late']);
+    const later = parseWorkflowDefinition({
+      ...withAlerts,
+      alerts: [{ id: 'late', on: 'DEADLINE', deadline: { after: '32h' }, channels: [{ type: 'sns' }] }],
+    });
+    expect(diffWorkflows(withAlerts, later)).toEqual([
+      {
+        op: 'change',
+        path: 'alerts.late.deadline',
+        before: { after: '30h', from: 'DATA_TIME' },
+        after: { after: '32h', from: 'DATA_TIME' },
+      },
+    ]);
+  });
+
   it('prints one line per change and shortens long values', () => {
     const lines = formatWorkflowChanges([
       { op: 'add', path: 'tasks.x', after: { id: 'x', config: { text: 'y'.repeat(300) } } },
