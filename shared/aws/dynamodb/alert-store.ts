@@ -16,7 +16,7 @@ import {
 import type { Alert, AlertTimer } from '../../model/alert.ts';
 import type { AlertStore } from '../../ports/alert-store.ts';
 import { decodeCursor, encodeCursor } from '../../util/cursor.ts';
-import { INDEXES, type Key, TTL_ATTRIBUTE } from './table.ts';
+import { dueBefore, INDEXES, type Key, TTL_ATTRIBUTE } from './table.ts';
 
 export const ALERT_RETENTION_DAYS = 90;
 const ALL_ALERTS_PARTITION = 'ALERTS';
@@ -65,6 +65,16 @@ export function createDynamoDbAlertStore(options: {
   tableName: string;
 }): AlertStore {
   const { client, tableName: TableName } = options;
+  /** The indexes keep keys only: the items are read by key, in the index's order. */
+  async function itemsOf<T>(rows: Record<string, unknown>[] | undefined): Promise<T[]> {
+    const items = await Promise.all(
+      (rows ?? []).map(async (row) => {
+        const item = await client.send(new GetCommand({ TableName, Key: { pk: row.pk, sk: row.sk } }));
+        return item.Item ? withoutKeys<T>(item.Item) : undefined;
+      }),
+    );
+    return items.filter((item): item is Awaited<T> => item !== undefined) as T[];
+  }
   return {
     async createAlert(alert, delivery) {
       try {
@@ -119,15 +129,8 @@ export function createDynamoDbAlertStore(options: {
           ExclusiveStartKey: cursor ? decodeCursor<Record<string, unknown>>(cursor) : undefined,
         }),
       );
-      // The indexes keep keys only: the alerts are read by key, in the index's order.
-      const alerts = await Promise.all(
-        (out.Items ?? []).map(async (row) => {
-          const item = await client.send(new GetCommand({ TableName, Key: { pk: row.pk, sk: row.sk } }));
-          return item.Item ? withoutKeys<Alert>(item.Item) : undefined;
-        }),
-      );
       return {
-        items: alerts.filter((a): a is Alert => a !== undefined),
+        items: await itemsOf<Alert>(out.Items),
         ...(out.LastEvaluatedKey ? { cursor: encodeCursor(out.LastEvaluatedKey) } : {}),
       };
     },
@@ -137,24 +140,8 @@ export function createDynamoDbAlertStore(options: {
     },
 
     async listDueTimers(now, limit) {
-      const index = INDEXES.dueInstances;
-      const out = await client.send(
-        new QueryCommand({
-          TableName,
-          IndexName: index.name,
-          KeyConditionExpression: '#pk = :pk AND #sk < :now',
-          ExpressionAttributeNames: { '#pk': index.pk, '#sk': index.sk },
-          ExpressionAttributeValues: { ':pk': TIMERS_PARTITION, ':now': `${now}#\uffff` },
-          Limit: limit,
-        }),
-      );
-      const timers = await Promise.all(
-        (out.Items ?? []).map(async (row) => {
-          const item = await client.send(new GetCommand({ TableName, Key: { pk: row.pk, sk: row.sk } }));
-          return item.Item ? withoutKeys<AlertTimer>(item.Item) : undefined;
-        }),
-      );
-      return timers.filter((t): t is AlertTimer => t !== undefined);
+      const out = await client.send(new QueryCommand(dueBefore(TableName, TIMERS_PARTITION, now, limit)));
+      return itemsOf<AlertTimer>(out.Items);
     },
 
     async cancelTimer(id) {

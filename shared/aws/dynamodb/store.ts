@@ -69,7 +69,7 @@ import {
   workflowDependencyKey,
 } from './misc-items.ts';
 import { runFromItem, runKey, runToItem, workflowRunsPartition } from './run-items.ts';
-import { INDEXES, idOfIndexKey } from './table.ts';
+import { dueBefore, INDEXES, idOfIndexKey } from './table.ts';
 import {
   folderKey,
   WORKFLOW_LIST_PARTITION,
@@ -985,18 +985,8 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     },
 
     async listDueInstances(now, shard, limit) {
-      const index = INDEXES.dueInstances;
-      const out = await client.send(
-        new QueryCommand({
-          TableName,
-          IndexName: index.name,
-          KeyConditionExpression: '#pk = :pk AND #sk < :now',
-          ExpressionAttributeNames: { '#pk': index.pk, '#sk': index.sk },
-          ExpressionAttributeValues: { ':pk': duePartition(shard), ':now': `${now}#\uffff` },
-          Limit: limit,
-        }),
-      );
-      return instancesInOrder((out.Items ?? []).map((row) => idOfIndexKey(row[index.sk])));
+      const out = await client.send(new QueryCommand(dueBefore(TableName, duePartition(shard), now, limit)));
+      return instancesInOrder((out.Items ?? []).map((row) => idOfIndexKey(row[INDEXES.dueInstances.sk])));
     },
 
     async getResourceGroup(name) {

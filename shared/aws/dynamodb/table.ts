@@ -32,3 +32,19 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 
 /** Every key attribute is a string. */
 export const TABLE_KEY_ATTRIBUTES = [KEY.pk, KEY.sk, ...Object.values(INDEXES).flatMap((i) => [i.pk, i.sk])];
+
+/**
+ * The due index's entries of one partition due before `now` (sort keys `<dueAt>#<id>`),
+ * soonest first: the instances' shards and the alert timers' partition are read the same way.
+ */
+export function dueBefore(tableName: string, partition: string, now: string, limit: number) {
+  const index = INDEXES.dueInstances;
+  return {
+    TableName: tableName,
+    IndexName: index.name,
+    KeyConditionExpression: '#pk = :pk AND #sk < :now',
+    ExpressionAttributeNames: { '#pk': index.pk, '#sk': index.sk },
+    ExpressionAttributeValues: { ':pk': partition, ':now': `${now}#\uffff` },
+    Limit: limit,
+  };
+}
