@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { Code, Function, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -108,7 +108,7 @@ describe('RondoWorkflow', () => {
   it("takes the team's own resources in a definition: tokens are checked as placeholders and rendered at deployment", () => {
     const app = teamApp();
     const stack = new Stack(app, 'team-pipelines');
-    const loader = new Function(stack, 'Loader', {
+    const loader = new LambdaFunction(stack, 'Loader', {
       runtime: Runtime.NODEJS_22_X,
       handler: 'index.handler',
       code: Code.fromInline('exports.handler = async () => ({})'),
