@@ -24,6 +24,16 @@ export default defineConfig({
         },
       },
       {
+        // `npm run test:browser`: the web console in Chromium (CI installs it when missing).
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // `npm run test:faults`: minutes of injected faults, run by CI on its own.
         test: {
           name: 'faults',

@@ -2,6 +2,7 @@
 // --data-dir DIR (default .rondo), --user NAME (development identity), --log-level LEVEL.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { consoleBuilt } from './console.ts';
 import { PROJECT_ROOT, startRuntime } from './runtime.ts';
 
 const DEFAULT_PORT = 3000;
@@ -48,6 +49,7 @@ const runtime = await startRuntime({
 console.log(`
   Rondo embedded runtime is up (${((Date.now() - started) / 1000).toFixed(1)} s, Node ${process.version})
 
+  Console         ${runtime.apiUrl}/${consoleBuilt() ? '' : '   (not built: npm run build:console)'}
   API             ${runtime.apiUrl}/v1            try: curl ${runtime.apiUrl}/v1/instances
   Health          ${runtime.apiUrl}/v1/health
   AWS endpoints   DynamoDB ${runtime.dynamoDbEndpoint}   SQS/S3 ${runtime.sqsEndpoint}

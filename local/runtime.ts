@@ -39,6 +39,7 @@ import {
 import type { Clock } from '#shared/ports/clock.ts';
 import { type ApiGatewayOptions, LocalApiGateway } from './api-gateway.ts';
 import { AwsEndpoint } from './aws-endpoint.ts';
+import { serveConsole } from './console.ts';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './constants.ts';
 import { createRondoTable, startDynamoDbLocal, tableStreamArn } from './dynamodb.ts';
 import { DynamoDbStreamMapping } from './dynamodb-stream-mapping.ts';
@@ -301,6 +302,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       lambda,
       functionName: localName('api'),
       developmentIdentity: options.developmentIdentity ?? 'admin',
+      // The web console (console/dist) at `/`, beside the API.
+      fallback: serveConsole(),
     };
     const gateway = new LocalApiGateway(gatewayOptions);
     const port = await gateway.listen(options.port);

@@ -1,0 +1,91 @@
+// The console speaks only the public API (/v1), as any client would.
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  const parsed = text ? (JSON.parse(text) as unknown) : null;
+  if (!response.ok) {
+    const error = (parsed as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(response.status, error?.code ?? 'HTTP_ERROR', error?.message ?? response.statusText);
+  }
+  return parsed as T;
+}
+
+export const api = {
+  get: <T>(path: string) => call<T>('GET', path),
+  post: <T>(path: string, body: unknown = {}) => call<T>('POST', path, body),
+  put: <T>(path: string, body: unknown) => call<T>('PUT', path, body),
+};
+
+export type Page<T> = { items: T[]; cursor?: string };
+
+export type Transition = { status: string; at: string };
+export type Attempt = {
+  number: number;
+  trigger: string;
+  startTime: string;
+  endTime?: string;
+  status: string;
+  error?: { code: string; message: string };
+};
+export type Instance = {
+  id: string;
+  runId: string;
+  workflowId: string;
+  taskId: string;
+  taskName: string;
+  taskType: string;
+  dataTime: string;
+  type: string;
+  status: string;
+  owner: string;
+  folder: string;
+  resourceGroup: string;
+  cycleType: string | null;
+  plannedTime: string;
+  startTime?: string;
+  endTime?: string;
+  durationMs?: number;
+  retries: number;
+  accumulatedRuns: number;
+  transitions: Transition[];
+  attempts?: Attempt[];
+  error?: { code: string; message: string };
+  diagnostics?: { summary: string };
+};
+
+export type LogPage = {
+  page: number;
+  pages: number;
+  lines: string[];
+  search?: { q: string; total: number; matches: { page: number; line: number }[] };
+};
+
+export const INSTANCE_STATUSES = [
+  'WAITING_EVENT',
+  'WAITING_UPSTREAM',
+  'WAITING_EXECUTION',
+  'RUNNING',
+  'RETRYING',
+  'TERMINATING',
+  'SUCCESS',
+  'FAILED',
+  'TERMINATED',
+  'SKIPPED',
+] as const;
+
+export const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
