@@ -80,6 +80,7 @@ beforeAll(async () => {
     id: WORKFLOW,
     name: 'Console demo',
     folder: '/demo',
+    schedule: { cycle: 'DAY', expression: 'cron(0 2 * * ? *)', status: 'PAUSED' },
     tasks: [
       {
         id: 'extract',
@@ -184,8 +185,14 @@ describe('web console', () => {
     await preview.getByRole('button', { name: 'Confirm rerun' }).click();
     // The page refreshes itself: the instance and its downstream in the lineage end SUCCESS.
     await page.locator('h1 .status-success').waitFor({ timeout: 30_000 });
-    const report = page.locator('.lineage li', { hasText: '.report' });
-    await report.locator('.status-success').waitFor({ timeout: 30_000 });
+    // The lineage graph follows: the downstream, released by the rerun, ends SUCCESS.
+    await page
+      .locator('figure.graph g.node[data-status="SUCCESS"]', { hasText: 'report' })
+      .waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Expand a layer' }).click();
+    await page.getByText('2 layer(s) up and down').waitFor();
+    await page.getByRole('tab', { name: 'List' }).click();
+    await page.locator('.lineage li', { hasText: '.report' }).locator('.status-success').waitFor();
     await shot('instance-rerun-done');
   });
 
@@ -211,6 +218,19 @@ describe('web console', () => {
     await page.getByRole('link', { name: 'Console demo' }).click();
     await page.getByRole('heading', { name: 'Console demo' }).waitFor();
     expect(await page.locator('.dag li').count()).toBe(4);
+    // The DAG, coloured by the latest run: extract, load and report succeeded.
+    await expect
+      .poll(() =>
+        page
+          .locator('figure.graph g.node')
+          .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-status'))),
+      )
+      .toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
+    await page.getByLabel('From').fill('2026-01-01T00:00');
+    await page.getByLabel('To').fill('2026-01-02T00:00');
+    await page.getByLabel('Parallelism').fill('2');
+    await page.getByRole('button', { name: 'Start backfill' }).click();
+    await page.getByText(/\/2 runs/).waitFor();
     await shot('workflow');
     expect(await accessibilityViolations()).toEqual([]);
   });

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { api, type Instance, type LogPage, path } from '../api.ts';
 import { ConnectionBadge, duration, StatusBadge, time } from '../app.tsx';
+import { Graph } from '../graph.tsx';
 import { useLive } from '../live.ts';
 
 const LIFECYCLE = ['WAITING_EVENT', 'WAITING_UPSTREAM', 'WAITING_EXECUTION', 'RUNNING'];
@@ -188,6 +189,56 @@ function LogViewer({ instance }: { instance: Instance }) {
   );
 }
 
+type Iteration = {
+  id: string;
+  index: number;
+  item: unknown;
+  status: string;
+  durationMs?: number;
+  error?: { code: string };
+};
+
+/** A for-each's iterations (its current attempt's), each opening its own detail. */
+function Iterations({ instance }: { instance: Instance }) {
+  const { data } = useLive(
+    () =>
+      api.get<{ items: Iteration[]; attempt: number }>(
+        `/v1/instances/${path(instance.id)}/iterations?limit=500`,
+      ),
+    3000,
+    instance.id,
+  );
+  return (
+    <section aria-labelledby="iterations-title" className="card">
+      <h2 id="iterations-title">Iterations (attempt {data?.attempt ?? ''})</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">Item</th>
+            <th scope="col">Status</th>
+            <th scope="col">Duration</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(data?.items ?? []).map((i) => (
+            <tr key={i.id}>
+              <td>
+                <a href={`#/instances/${encodeURIComponent(i.id)}`}>{i.index}</a>
+              </td>
+              <td>{JSON.stringify(i.item)}</td>
+              <td>
+                <StatusBadge status={i.status} title={i.error?.code} />
+              </td>
+              <td>{duration(i.durationMs)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 type Lineage = {
   nodes: { id: string; status: string; layer: number }[];
   edges: { from: string; to: string; removed: boolean }[];
@@ -271,10 +322,12 @@ export function InstancePage({ id }: { id: string }) {
     error,
     reload,
   } = useLive(() => api.get<Instance>(`/v1/instances/${path(id)}`), 2000, id);
+  const [depth, setDepth] = useState(1);
+  const [lineageAs, setLineageAs] = useState<'graph' | 'list'>('graph');
   const lineage = useLive(
-    () => api.get<Lineage>(`/v1/instances/${path(id)}/lineage?direction=both&depth=2`),
-    5000,
-    `lineage|${id}`,
+    () => api.get<Lineage>(`/v1/instances/${path(id)}/lineage?direction=both&depth=${depth}`),
+    3000,
+    `lineage|${id}|${depth}`,
   );
   const operations = useLive(
     () =>
@@ -284,6 +337,15 @@ export function InstancePage({ id }: { id: string }) {
     10_000,
     `ops|${id}`,
   );
+  const removeDependency = async (upstreamId: string) => {
+    const sure = window.confirm(
+      `Remove the dependency of ${id} on ${upstreamId}? This cannot be undone: the instance no longer waits for it.`,
+    );
+    if (!sure) return;
+    await api.post(`/v1/instances/${path(id)}/dependencies/${path(upstreamId)}/remove`);
+    lineage.reload();
+    reload();
+  };
   if (!instance) {
     return (
       <section>
@@ -354,10 +416,46 @@ export function InstancePage({ id }: { id: string }) {
         </tbody>
       </table>
       {(instance.attempts ?? []).length > 0 && <LogViewer instance={instance} />}
+      {instance.taskType === 'foreach' && <Iterations instance={instance} />}
       <Actions instance={instance} done={reload} />
       <section aria-labelledby="lineage-title" className="card">
         <h2 id="lineage-title">Lineage</h2>
-        <ul className="lineage">
+        <div className="graph-controls">
+          <span>
+            {depth} layer(s) up and down{' '}
+            <button type="button" disabled={depth >= 10} onClick={() => setDepth(depth + 1)}>
+              Expand a layer
+            </button>
+          </span>
+          <div role="tablist" aria-label="Lineage view">
+            {(['graph', 'list'] as const).map((v) => (
+              <button
+                key={v}
+                type="button"
+                role="tab"
+                aria-selected={lineageAs === v}
+                onClick={() => setLineageAs(v)}
+              >
+                {v === 'graph' ? 'Graph' : 'List'}
+              </button>
+            ))}
+          </div>
+        </div>
+        {lineageAs === 'graph' && (
+          <Graph
+            label={`Lineage of ${id}`}
+            nodes={(lineage.data?.nodes ?? []).map((n) => ({
+              id: n.id,
+              label: n.id.slice(n.id.lastIndexOf('.') + 1),
+              layer: n.layer,
+              status: n.status,
+              current: n.id === id,
+              href: `#/instances/${encodeURIComponent(n.id)}`,
+            }))}
+            edges={lineage.data?.edges ?? []}
+          />
+        )}
+        <ul className="lineage" hidden={lineageAs !== 'list'}>
           {[...(lineage.data?.nodes ?? [])]
             .sort((a, b) => a.layer - b.layer)
             .map((n) => (
@@ -367,6 +465,14 @@ export function InstancePage({ id }: { id: string }) {
                 </span>{' '}
                 <a href={`#/instances/${encodeURIComponent(n.id)}`}>{n.id}</a>{' '}
                 <StatusBadge status={n.status} />
+                {(lineage.data?.edges ?? []).some((e) => e.from === n.id && e.to === id && e.removed) && (
+                  <span className="removed"> (dependency removed)</span>
+                )}
+                {(lineage.data?.edges ?? []).some((e) => e.from === n.id && e.to === id && !e.removed) && (
+                  <button type="button" onClick={() => void removeDependency(n.id)}>
+                    Remove dependency
+                  </button>
+                )}
               </li>
             ))}
         </ul>

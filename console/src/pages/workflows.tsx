@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { api, type Page, path } from '../api.ts';
 import { ConnectionBadge, StatusBadge, time } from '../app.tsx';
+import { Graph, layersOf } from '../graph.tsx';
 import { useLive } from '../live.ts';
 
 type Definition = {
@@ -129,7 +130,9 @@ export function WorkflowPage({ id }: { id: string }) {
         </button>
         {message && <output>{message}</output>}
       </div>
+      <Backfill id={id} />
       <h2>Tasks</h2>
+      <Dag definition={definition} runId={runs.data?.items[0]?.id} />
       <ul className="dag">
         {definition.tasks.map((t) => (
           <li key={t.id}>
@@ -163,5 +166,120 @@ export function WorkflowPage({ id }: { id: string }) {
         ))}
       </ul>
     </section>
+  );
+}
+
+type BackfillView = { id: string; status: string; progress: { total: number; done: number; failed: number } };
+
+/** Supplementary runs over a data-time range: order, parallelism, parameter sets; its progress. */
+function Backfill({ id }: { id: string }) {
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [order, setOrder] = useState('ASC');
+  const [parallelism, setParallelism] = useState(1);
+  const [parameterSets, setParameterSets] = useState('');
+  const [backfillId, setBackfillId] = useState<string | undefined>(undefined);
+  const [message, setMessage] = useState('');
+  const progress = useLive(
+    () =>
+      backfillId ? api.get<BackfillView>(`/v1/backfills/${path(backfillId)}`) : Promise.resolve(undefined),
+    2000,
+    backfillId ?? '',
+  );
+  const start = async (e: React.FormEvent) => {
+    e.preventDefault();
+    try {
+      const sets = parameterSets.trim() ? (JSON.parse(parameterSets) as unknown) : undefined;
+      const created = await api.post<BackfillView>(`/v1/workflows/${path(id)}/backfills`, {
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        order,
+        parallelism,
+        ...(sets ? { parameterSets: sets } : {}),
+      });
+      setBackfillId(created.id);
+      setMessage('');
+    } catch (error) {
+      setMessage(error instanceof Error ? error.message : String(error));
+    }
+  };
+  const view = progress.data;
+  return (
+    <form className="card" aria-labelledby="backfill-title" onSubmit={(e) => void start(e)}>
+      <h2 id="backfill-title">Backfill</h2>
+      <label>
+        From <input type="datetime-local" required value={from} onChange={(e) => setFrom(e.target.value)} />
+      </label>{' '}
+      <label>
+        To <input type="datetime-local" required value={to} onChange={(e) => setTo(e.target.value)} />
+      </label>{' '}
+      <label>
+        Order{' '}
+        <select value={order} onChange={(e) => setOrder(e.target.value)}>
+          <option value="ASC">oldest first</option>
+          <option value="DESC">newest first</option>
+        </select>
+      </label>{' '}
+      <label>
+        Parallelism{' '}
+        <input
+          type="number"
+          min={1}
+          max={100}
+          value={parallelism}
+          onChange={(e) => setParallelism(Number(e.target.value))}
+        />
+      </label>{' '}
+      <label>
+        Parameter sets (JSON list){' '}
+        <input
+          value={parameterSets}
+          onChange={(e) => setParameterSets(e.target.value)}
+          placeholder='[{"region": "eu"}]'
+        />
+      </label>{' '}
+      <button type="submit">Start backfill</button>
+      {message && <output>{message}</output>}
+      {view && (
+        <p>
+          <progress max={view.progress.total} value={view.progress.done} aria-label="Backfill progress" />{' '}
+          {view.status}: {view.progress.done}/{view.progress.total} runs, {view.progress.failed} failed
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** The workflow's DAG, each task coloured by its instance in the latest run. */
+function Dag({ definition, runId }: { definition: Definition; runId: string | undefined }) {
+  const run = useLive(
+    () =>
+      runId
+        ? api.get<{ instances: { taskId: string; status: string; id: string }[] }>(`/v1/runs/${path(runId)}`)
+        : Promise.resolve(undefined),
+    3000,
+    runId ?? '',
+  );
+  const layers = layersOf(
+    definition.tasks.map((t) => t.id),
+    definition.edges,
+  );
+  const byTask = new Map((run.data?.instances ?? []).map((i) => [i.taskId, i]));
+  return (
+    <Graph
+      label={`Tasks of ${definition.id}${runId ? `, coloured by run ${runId}` : ''}`}
+      nodes={definition.tasks.map((t) => {
+        const instance = byTask.get(t.id);
+        return {
+          id: t.id,
+          label: t.name ?? t.id,
+          layer: layers.get(t.id) ?? 0,
+          ...(instance
+            ? { status: instance.status, href: `#/instances/${encodeURIComponent(instance.id)}` }
+            : {}),
+        };
+      })}
+      edges={definition.edges}
+    />
   );
 }
