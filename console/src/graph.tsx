@@ -71,6 +71,7 @@ export function Graph({ nodes, edges, label }: { nodes: GraphNode[]; edges: Grap
           Recenter
         </button>
       </div>
+      {/* biome-ignore lint/a11y/useSemanticElements: an SVG cannot be a fieldset; the group names the graph whose links it holds. */}
       <svg
         role="group"
         aria-label={label}
