@@ -13,6 +13,7 @@ import {
 } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
@@ -48,6 +49,7 @@ import { ENV, OPTIONAL_ENV } from '../functions/commons/config.ts';
 import { INDEXES, KEY, TTL_ATTRIBUTE } from '../shared/aws/dynamodb/table.ts';
 import { allowListFaults } from '../shared/executors/host-guard.ts';
 import { RondoAlarms } from './constructs/rondo-alarms.ts';
+import { RondoConsole } from './constructs/rondo-console.ts';
 import { RondoDashboard } from './constructs/rondo-dashboard.ts';
 import { DEFAULT_LOG_RETENTION, RondoFunction } from './constructs/rondo-function.ts';
 import { loopStateMachineDefinition } from './state-machines/loop.ts';
@@ -225,6 +227,12 @@ export type RondoStackProps = StackProps & {
    * with HTTP_HOST_NOT_ALLOWED (redirects included). Unset: any host.
    */
   httpAllowedHosts?: string[];
+  /**
+   * The web console on CloudFront, signing in with the JWT auth mode's issuer as this
+   * (public, PKCE) client, which must be one of the API's audiences. Needs `apiAuth` JWT and
+   * a built console (`npm run build:console`; `distDir` to take it from elsewhere).
+   */
+  console?: { clientId: string; scopes?: string[]; distDir?: string };
 };
 
 export class RondoStack extends Stack {
@@ -255,6 +263,8 @@ export class RondoStack extends Stack {
    * `workflowServiceTokenExport(stage)` for apps in other stacks.
    */
   readonly workflowProvider: Provider;
+  /** The web console on CloudFront, when the stack has one (`console`). */
+  console?: RondoConsole;
 
   constructor(scope: Construct, id: string, props: RondoStackProps) {
     super(scope, id, props);
@@ -800,9 +810,37 @@ export class RondoStack extends Stack {
       ],
     });
 
+    // The console first: the API lets its origin call it from the browser (CORS).
+    let webConsole: RondoConsole | undefined;
+    if (props.console) {
+      if (props.apiAuth?.mode !== 'JWT') {
+        throw new Error(
+          'console: the web console signs in with the JWT auth mode (apiAuth: { mode: "JWT", … })',
+        );
+      }
+      if (!props.apiAuth.audience.includes(props.console.clientId)) {
+        throw new Error(`console: clientId '${props.console.clientId}' must be one of apiAuth.audience`);
+      }
+      webConsole = new RondoConsole(this, 'Console', { removalPolicy });
+    }
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: `${prefix}-api`,
       description: 'Rondo operations API',
+      ...(webConsole
+        ? {
+            corsPreflight: {
+              allowOrigins: [webConsole.url],
+              allowHeaders: ['authorization', 'content-type'],
+              allowMethods: [
+                CorsHttpMethod.GET,
+                CorsHttpMethod.POST,
+                CorsHttpMethod.PUT,
+                CorsHttpMethod.DELETE,
+              ],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
       // The stage below, with access logs and throttling.
       createDefaultStage: false,
       // IAM: callers sign requests with SigV4 and the handler reads their IAM identity. JWT:
@@ -915,6 +953,21 @@ export class RondoStack extends Stack {
     this.workflowProvider = this.workflowResourceProvider(prefix, logRetention, removalPolicy);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    if (webConsole && props.console && props.apiAuth?.mode === 'JWT') {
+      webConsole.deploy(
+        {
+          apiUrl: this.api.apiEndpoint,
+          signIn: {
+            issuer: props.apiAuth.issuer,
+            clientId: props.console.clientId,
+            scopes: props.console.scopes ?? ['openid'],
+          },
+        },
+        props.console.distDir,
+      );
+      this.console = webConsole;
+      new CfnOutput(this, 'ConsoleUrl', { value: webConsole.url });
+    }
     new CfnOutput(this, 'WorkflowServiceToken', {
       value: this.workflowProvider.serviceToken,
       exportName: workflowServiceTokenExport(stage),

@@ -1,4 +1,5 @@
 // The console speaks only the public API (/v1), as any client would.
+import { apiBase, authHeaders, signInAgain } from './auth.ts';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -11,11 +12,12 @@ export class ApiError extends Error {
 }
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(path, {
+  const response = await fetch(`${apiBase()}${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authHeaders() },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
+  if (response.status === 401) await signInAgain();
   const text = await response.text();
   const parsed = text ? (JSON.parse(text) as unknown) : null;
   if (!response.ok) {

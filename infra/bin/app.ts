@@ -6,7 +6,9 @@
 // (`false` in accounts still at the default concurrency limit of 10), and
 // `developmentIdentity` (the LocalStack stage `local` only, see scripts/localstack.ts),
 // `httpAllowedHosts` (comma-separated hosts, *.domains, addresses, CIDR blocks `http` tasks
-// may call) and `secretPrefix` (Secrets Manager prefix of task secrets, default rondo/<stage>/).
+// may call), `secretPrefix` (Secrets Manager prefix of task secrets, default rondo/<stage>/)
+// and `consoleClientId` (deploy the web console on CloudFront, signing in as this client of
+// the JWT issuer; run `npm run build:console` first).
 import { App, Tags } from 'aws-cdk-lib';
 import { addSecurityChecks } from '../nag.ts';
 import { DEFAULT_STAGE, RondoStack } from '../rondo-stack.ts';
@@ -37,6 +39,7 @@ const alarmTopicArn = context('alarmTopicArn');
 const logRetentionDays = context('logRetentionDays');
 const httpAllowedHosts = list('httpAllowedHosts');
 const secretPrefix = context('secretPrefix');
+const consoleClientId = context('consoleClientId');
 
 // No `env`: the stack is environment-agnostic, so it synthesizes offline and deploys to the
 // account and region of the credentials `cdk deploy` runs with.
@@ -52,6 +55,7 @@ const stack = new RondoStack(app, `${RESOURCE_PREFIX}-${stage}`, {
   ...(logRetentionDays ? { logRetentionDays: Number(logRetentionDays) } : {}),
   ...(httpAllowedHosts ? { httpAllowedHosts } : {}),
   ...(secretPrefix ? { secretPrefix } : {}),
+  ...(consoleClientId ? { console: { clientId: consoleClientId } } : {}),
   ...(reserveConcurrency === 'false' ? { reserveConcurrency: false } : {}),
   ...(jwtIssuer
     ? { apiAuth: { mode: 'JWT' as const, issuer: jwtIssuer, audience: list('jwtAudience') ?? [] } }

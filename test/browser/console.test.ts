@@ -215,6 +215,9 @@ describe('web console', () => {
 
   it('lists workflows and shows one with its tasks and runs', async () => {
     await page.goto(`${runtime.apiUrl}/#/workflows`);
+    await page.getByRole('link', { name: 'Console demo' }).waitFor();
+    await shot('workflows');
+    expect(await accessibilityViolations()).toEqual([]);
     await page.getByRole('link', { name: 'Console demo' }).click();
     await page.getByRole('heading', { name: 'Console demo' }).waitFor();
     expect(await page.locator('.dag li').count()).toBe(4);

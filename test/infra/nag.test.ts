@@ -1,7 +1,7 @@
 // cdk-nag 3's AwsSolutions and Serverless packs on the synthesized app, as `npm run synth`
 // runs them: no finding is left unacknowledged, every acknowledgement says why, and none is
 // stale. A non-compliant resource fails synthesis, so the check is really on.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
@@ -76,6 +76,9 @@ describe('cdk-nag (AwsSolutions, Serverless)', () => {
     reserveConcurrency: false,
   });
   new TaskFixturesStack(app, 'rondo-local-task-fixtures');
+  // JWT mode, with the web console on CloudFront (its files from a stand-in build).
+  const consoleDist = mkdtempSync(join(tmpdir(), 'rondo-console-dist-'));
+  writeFileSync(join(consoleDist, 'index.html'), '<!doctype html><title>Rondo</title>');
   new RondoStack(app, 'rondo-jwt', {
     stage: 'jwt',
     apiAuth: {
@@ -83,6 +86,7 @@ describe('cdk-nag (AwsSolutions, Serverless)', () => {
       issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/pool',
       audience: ['client'],
     },
+    console: { clientId: 'client', distDir: consoleDist },
   });
 
   it('finds nothing unacknowledged in the dev, prod, JWT and LocalStack stacks', () => {

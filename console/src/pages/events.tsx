@@ -35,7 +35,14 @@ function Consumers({ id }: { id: string }) {
 export function EventsPage() {
   const [name, setName] = useState('');
   const [status, setStatus] = useState('');
-  const query = new URLSearchParams({ ...(name ? { name } : {}), ...(status ? { status } : {}) }).toString();
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const query = new URLSearchParams({
+    ...(name ? { name } : {}),
+    ...(status ? { status } : {}),
+    ...(from ? { dataTimeFrom: new Date(from).toISOString() } : {}),
+    ...(to ? { dataTimeTo: new Date(to).toISOString() } : {}),
+  }).toString();
   const { data, connection, error } = useLive(
     () => api.get<Page<EventInstance>>(`/v1/event-instances?${query}`),
     3000,
@@ -59,6 +66,13 @@ export function EventsPage() {
               <option key={s}>{s}</option>
             ))}
           </select>
+        </label>
+        <label>
+          Data time from{' '}
+          <input type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </label>
+        <label>
+          to <input type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
         </label>
       </div>
       <table>

@@ -247,6 +247,7 @@ type RerunPlan = { reset: Instance[]; skipped: (Instance & { reason: string })[]
 
 function Actions({ instance, done }: { instance: Instance; done: () => void }) {
   const [scope, setScope] = useState('instance');
+  const [range, setRange] = useState('workflow');
   const [plan, setPlan] = useState<RerunPlan | undefined>(undefined);
   const [message, setMessage] = useState('');
   const act = async (action: 'terminate' | 'mark-success') => {
@@ -261,7 +262,11 @@ function Actions({ instance, done }: { instance: Instance; done: () => void }) {
   };
   const rerun = async (dryRun: boolean) => {
     try {
-      const result = await api.post<RerunPlan>(`/v1/instances/${path(instance.id)}/rerun`, { scope, dryRun });
+      const result = await api.post<RerunPlan>(`/v1/instances/${path(instance.id)}/rerun`, {
+        scope,
+        dryRun,
+        ...(scope === 'instance' ? {} : { downstreamRange: range }),
+      });
       if (dryRun) setPlan(result);
       else {
         setPlan(undefined);
@@ -287,6 +292,14 @@ function Actions({ instance, done }: { instance: Instance; done: () => void }) {
           <option value="instance">this instance</option>
           <option value="instance_and_downstream">this and downstream</option>
           <option value="downstream">downstream only</option>
+        </select>
+      </label>
+      <label>
+        Downstream in{' '}
+        <select value={range} disabled={scope === 'instance'} onChange={(e) => setRange(e.target.value)}>
+          <option value="workflow">this workflow</option>
+          <option value="project">this folder</option>
+          <option value="all">all workflows</option>
         </select>
       </label>
       <button type="button" onClick={() => void rerun(true)}>

@@ -15,7 +15,9 @@ type Filters = Record<
   | 'type'
   | 'cycleType'
   | 'dataTimeFrom'
-  | 'dataTimeTo',
+  | 'dataTimeTo'
+  | 'startFrom'
+  | 'startTo',
   string
 > & { status: string[] };
 
@@ -30,6 +32,8 @@ const EMPTY: Filters = {
   cycleType: '',
   dataTimeFrom: '',
   dataTimeTo: '',
+  startFrom: '',
+  startTo: '',
   status: [],
 };
 
@@ -208,6 +212,12 @@ export function InstancesPage() {
         </label>
         <label>
           to <input type="datetime-local" value={draft.dataTimeTo} onChange={set('dataTimeTo')} />
+        </label>
+        <label>
+          Started from <input type="datetime-local" value={draft.startFrom} onChange={set('startFrom')} />
+        </label>
+        <label>
+          Started to <input type="datetime-local" value={draft.startTo} onChange={set('startTo')} />
         </label>
         <fieldset className="statuses">
           <legend>Status</legend>
