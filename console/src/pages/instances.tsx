@@ -37,6 +37,24 @@ const EMPTY: Filters = {
   status: [],
 };
 
+/** The status, whose tooltip is the instance's diagnosis (read when the pointer or focus comes). */
+function StatusCell({ instance }: { instance: Instance }) {
+  const [summary, setSummary] = useState<string | undefined>(undefined);
+  const load = () => {
+    if (summary !== undefined) return;
+    setSummary(instance.error ? `${instance.error.code}: ${instance.error.message}` : '…');
+    void api
+      .get<Instance>(`/v1/instances/${encodeURIComponent(instance.id)}`)
+      .then((detail) => setSummary(detail.diagnostics?.summary ?? instance.status))
+      .catch(() => undefined);
+  };
+  return (
+    <button type="button" className="plain" onMouseEnter={load} onFocus={load} onClick={load} title={summary}>
+      <StatusBadge status={instance.status} />
+    </button>
+  );
+}
+
 type Column = { key: string; label: string; cell: (i: Instance) => React.ReactNode };
 
 const COLUMNS: Column[] = [
@@ -58,13 +76,7 @@ const COLUMNS: Column[] = [
     ),
   },
   { key: 'dataTime', label: 'Data time', cell: (i) => time(i.dataTime) },
-  {
-    key: 'status',
-    label: 'Status',
-    cell: (i) => (
-      <StatusBadge status={i.status} title={i.error ? `${i.error.code}: ${i.error.message}` : undefined} />
-    ),
-  },
+  { key: 'status', label: 'Status', cell: (i) => <StatusCell instance={i} /> },
   { key: 'type', label: 'Type', cell: (i) => i.type },
   { key: 'owner', label: 'Owner', cell: (i) => i.owner },
   {
