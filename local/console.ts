@@ -3,7 +3,7 @@
 // request outside `/v1`. A path without a file is the single-page app's (index.html).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
 export const CONSOLE_DIST = resolve(import.meta.dirname, '..', 'console', 'dist');
 
@@ -30,12 +30,15 @@ export function serveConsole(dir = CONSOLE_DIST) {
       res.end('The console is not built: run `npm run build:console`, then reload.\n');
       return true;
     }
-    // Never outside the folder: `..` is resolved away before the file is looked up.
-    const wanted = normalize(join(dir, decodeURIComponent(url.pathname)));
-    const file =
-      wanted.startsWith(dir) && existsSync(wanted) && statSync(wanted).isFile()
-        ? wanted
-        : join(dir, 'index.html');
+    // Never outside the folder (nor a sibling named like it): `..` is resolved away first.
+    let wanted: string;
+    try {
+      wanted = normalize(join(dir, decodeURIComponent(url.pathname)));
+    } catch {
+      wanted = dir; // a malformed %-escape: the app itself
+    }
+    const inside = wanted.startsWith(`${dir}${sep}`);
+    const file = inside && existsSync(wanted) && statSync(wanted).isFile() ? wanted : join(dir, 'index.html');
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       // Built assets carry a content hash in their names; the page itself is always fresh.
