@@ -77,17 +77,7 @@ export type LogPage = {
   search?: { q: string; total: number; matches: { page: number; line: number }[] };
 };
 
-export const INSTANCE_STATUSES = [
-  'WAITING_EVENT',
-  'WAITING_UPSTREAM',
-  'WAITING_EXECUTION',
-  'RUNNING',
-  'RETRYING',
-  'TERMINATING',
-  'SUCCESS',
-  'FAILED',
-  'TERMINATED',
-  'SKIPPED',
-] as const;
+// The API's own list of statuses (a type-only import behind it: nothing else is bundled).
+export { INSTANCE_STATUSES } from '../../shared/model/instance.ts';
 
 export const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');

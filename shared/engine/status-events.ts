@@ -6,6 +6,7 @@
 import { currentAttempt } from '../model/instance.ts';
 import type { StatusChange } from '../model/status-change.ts';
 import type { BusEntry, EventBus } from '../ports/event-bus.ts';
+import { type AlertDeps, alertOnStatusChange } from './alerts.ts';
 
 /** The source of every status event (Rondo's bus rules ignore `rondo.` sources as external events). */
 export const STATUS_EVENT_SOURCE = 'rondo.engine';
@@ -77,4 +78,35 @@ export async function publishStatusEvents(deps: { bus: EventBus }, changes: Stat
   if (changes.length === 0) return 0;
   await deps.bus.putMany(changes.map(statusEventOf));
   return changes.length;
+}
+
+/**
+ * One batch of the change stream: its events published (in as few requests as the bus
+ * takes), then the alerts of each change raised, whether or not publishing worked. Answers
+ * the index of the first change to deliver again (undefined: all done): the first of the
+ * batch when publishing failed, else the first whose alerts failed. Consumers deduplicate
+ * repeated events on `changeId`; alerts are raised once each anyway.
+ */
+export async function handleStatusChanges(
+  deps: { bus: EventBus; alerts: AlertDeps },
+  changes: StatusChange[],
+  onError: (what: 'publish' | 'alerts', error: unknown, index: number) => void,
+): Promise<number | undefined> {
+  if (changes.length === 0) return undefined;
+  let published = true;
+  try {
+    await publishStatusEvents(deps, changes);
+  } catch (error) {
+    onError('publish', error, 0);
+    published = false;
+  }
+  for (const [index, change] of changes.entries()) {
+    try {
+      await alertOnStatusChange(deps.alerts, change);
+    } catch (error) {
+      onError('alerts', error, index);
+      return published ? index : 0;
+    }
+  }
+  return published ? undefined : 0;
 }
