@@ -56,6 +56,9 @@ import {
   loopKey,
   slotWaitKeys,
   slotWaitPartition,
+  storedTransition,
+  storedUpstreamOutcomes,
+  upstreamOutcomeKey,
   workflowPartition,
 } from './instance-items.ts';
 import {
@@ -613,7 +616,10 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
               'SET upstreamOutcomes.#upstream = :outcome, #revision = #revision + :one' +
               ' ADD waitingUpstreams :minus, blockingUpstreams :blocking, unmetUpstreams :unmet',
             ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(upstreamOutcomes.#upstream)',
-            ExpressionAttributeNames: { '#upstream': upstreamId, '#revision': 'revision' },
+            ExpressionAttributeNames: {
+              '#upstream': upstreamOutcomeKey(downstreamId, upstreamId),
+              '#revision': 'revision',
+            },
             ExpressionAttributeValues: {
               ':outcome': report,
               ':one': 1,
@@ -1237,10 +1243,17 @@ function instanceUpdate(
   };
   if (transition) {
     values[':to'] = transition.to;
-    values[':transition'] = [{ status: transition.to, at: transition.at }];
+    values[':transition'] = [storedTransition({ status: transition.to, at: transition.at })];
     sets.push('#status = :to', 'transitions = list_append(transitions, :transition)');
   }
-  for (const [field, value] of Object.entries(patch)) set(field, value);
+  for (const [field, value] of Object.entries(patch)) {
+    set(
+      field,
+      field === 'upstreamOutcomes' && value
+        ? storedUpstreamOutcomes(instance.id, value as Instance['upstreamOutcomes'])
+        : value,
+    );
+  }
   if ('dueAt' in patch) {
     const due = dueIndexKeys(instance.id, patch.dueAt);
     set(INDEXES.dueInstances.pk, due?.[INDEXES.dueInstances.pk]);
