@@ -48,6 +48,7 @@ import type { Construct, IConstruct } from 'constructs';
 import { ENV, OPTIONAL_ENV } from '../functions/commons/config.ts';
 import { INDEXES, KEY, TTL_ATTRIBUTE } from '../shared/aws/dynamodb/table.ts';
 import { allowListFaults } from '../shared/executors/host-guard.ts';
+import { STATUS_EVENT_LEVELS, type StatusEventLevel } from '../shared/model/status-change.ts';
 import { RondoAlarms } from './constructs/rondo-alarms.ts';
 import { RondoConsole } from './constructs/rondo-console.ts';
 import { RondoDashboard } from './constructs/rondo-dashboard.ts';
@@ -228,6 +229,12 @@ export type RondoStackProps = StackProps & {
    */
   httpAllowedHosts?: string[];
   /**
+   * Which status changes become events on the stack's bus: ALL (the default), FINISHED (an
+   * instance's final status and every run change) or NONE. EventBridge bills each event
+   * ($1.00 a million): a first-time success makes three with ALL, one with FINISHED.
+   */
+  statusEvents?: StatusEventLevel;
+  /**
    * The web console on CloudFront, signing in with the JWT auth mode's issuer as this
    * (public, PKCE) client, which must be one of the API's audiences. Needs `apiAuth` JWT and
    * a built console (`npm run build:console`; `distDir` to take it from elsewhere).
@@ -283,6 +290,11 @@ export class RondoStack extends Stack {
     // An empty or open prefix would turn the secret grant into "every secret in the account".
     if (!SECRET_PREFIX_PATTERN.test(secretPrefix)) {
       throw new Error(`secretPrefix '${secretPrefix}' must match ${SECRET_PREFIX_PATTERN}`);
+    }
+    if (props.statusEvents !== undefined && !STATUS_EVENT_LEVELS.includes(props.statusEvents)) {
+      throw new Error(
+        `statusEvents '${props.statusEvents}' must be one of ${STATUS_EVENT_LEVELS.join(', ')}`,
+      );
     }
     const allowListFaultsFound = allowListFaults(props.httpAllowedHosts ?? []);
     if (allowListFaultsFound.length > 0) {
@@ -472,6 +484,7 @@ export class RondoStack extends Stack {
       ...(props.httpAllowedHosts
         ? { [OPTIONAL_ENV.httpAllowedHosts]: props.httpAllowedHosts.join(',') }
         : {}),
+      ...(props.statusEvents ? { [OPTIONAL_ENV.statusEvents]: props.statusEvents } : {}),
       ...(props.developmentIdentity ? { [ENV.developmentIdentity]: props.developmentIdentity } : {}),
       ...engineEnvironment({
         tableName: this.table.tableName,

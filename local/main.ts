@@ -2,6 +2,7 @@
 // --data-dir DIR (default .rondo), --user NAME (development identity), --log-level LEVEL.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { StatusEventLevel } from '#shared/model/status-change.ts';
 import { consoleBuilt } from './console.ts';
 import { PROJECT_ROOT, startRuntime } from './runtime.ts';
 
@@ -43,6 +44,9 @@ const runtime = await startRuntime({
   secretsFile: join(PROJECT_ROOT, '.rondo', 'secrets.json'),
   ...(process.env.RONDO_HTTP_ALLOWED_HOSTS
     ? { httpAllowedHosts: process.env.RONDO_HTTP_ALLOWED_HOSTS.split(',').map((h) => h.trim()) }
+    : {}),
+  ...(process.env.RONDO_STATUS_EVENTS
+    ? { statusEvents: process.env.RONDO_STATUS_EVENTS as StatusEventLevel }
     : {}),
 });
 

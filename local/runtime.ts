@@ -36,6 +36,7 @@ import {
   STATUS_STREAM,
   visibilityTimeoutSeconds,
 } from '#infra/topology.ts';
+import type { StatusEventLevel } from '#shared/model/status-change.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import { type ApiGatewayOptions, LocalApiGateway } from './api-gateway.ts';
 import { AwsEndpoint } from './aws-endpoint.ts';
@@ -86,6 +87,8 @@ export type RuntimeOptions = {
   secretsFile?: string;
   /** Hosts, `*.domains`, addresses and CIDR blocks `http` tasks may call (unset: any). */
   httpAllowedHosts?: string[];
+  /** Which status changes become events on the local bus (default ALL). */
+  statusEvents?: StatusEventLevel;
 };
 
 export type Runtime = {
@@ -213,6 +216,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(options.httpAllowedHosts
         ? { [OPTIONAL_ENV.httpAllowedHosts]: options.httpAllowedHosts.join(',') }
         : {}),
+      ...(options.statusEvents ? { [OPTIONAL_ENV.statusEvents]: options.statusEvents } : {}),
       POWERTOOLS_SERVICE_NAME: 'rondo',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
       POWERTOOLS_METRICS_NAMESPACE: metricsNamespace('local'),

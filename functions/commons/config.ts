@@ -2,6 +2,7 @@
 // environment (the same names in AWS, set by CDK, and in the embedded runtime).
 import { z } from 'zod';
 import { DEFAULT_ENGINE_SETTINGS } from '#shared/engine/deps.ts';
+import { STATUS_EVENT_LEVELS, type StatusEventLevel } from '#shared/model/status-change.ts';
 
 export const ENV = {
   tableName: 'RONDO_TABLE_NAME',
@@ -31,6 +32,8 @@ export const OPTIONAL_ENV = {
   alertTopicArn: 'RONDO_ALERT_TOPIC_ARN',
   /** Links in alerts start here (the API's URL). */
   linkBaseUrl: 'RONDO_LINK_BASE_URL',
+  /** Which status changes become events: ALL (default), FINISHED or NONE (shared/engine/status-events.ts). */
+  statusEvents: 'RONDO_STATUS_EVENTS',
 } as const;
 
 export const DEFAULT_SECRET_PREFIX = 'rondo/';
@@ -59,6 +62,7 @@ export type EngineConfig = {
   httpAllowedHosts: string[] | undefined;
   alertTopicArn: string | undefined;
   linkBaseUrl: string | undefined;
+  statusEvents: StatusEventLevel;
 };
 
 const required = z.string().min(1);
@@ -110,5 +114,11 @@ export function loadEngineConfig(env: Record<string, string | undefined>): Engin
       : undefined,
     alertTopicArn: env[OPTIONAL_ENV.alertTopicArn] || undefined,
     linkBaseUrl: env[OPTIONAL_ENV.linkBaseUrl] || undefined,
+    statusEvents: z
+      .enum(STATUS_EVENT_LEVELS, {
+        error: `${OPTIONAL_ENV.statusEvents} must be one of ${STATUS_EVENT_LEVELS.join(', ')}`,
+      })
+      .default('ALL')
+      .parse(env[OPTIONAL_ENV.statusEvents] || undefined),
   };
 }

@@ -23,7 +23,7 @@ export const handler = middy(async (event: unknown) => {
     if (change) changes.push({ sequence: record.dynamodb.SequenceNumber, change });
   }
   const retryFrom = await handleStatusChanges(
-    { bus: deps.bus, alerts: alertDeps },
+    { bus: deps.bus, level: config.statusEvents, alerts: alertDeps },
     changes.map((c) => c.change),
     (what, error, index) =>
       logger.error(`status ${what} failed`, { error, sequence: changes[index]?.sequence }),

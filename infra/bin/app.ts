@@ -6,10 +6,12 @@
 // (`false` in accounts still at the default concurrency limit of 10), and
 // `developmentIdentity` (the LocalStack stage `local` only, see scripts/localstack.ts),
 // `httpAllowedHosts` (comma-separated hosts, *.domains, addresses, CIDR blocks `http` tasks
-// may call), `secretPrefix` (Secrets Manager prefix of task secrets, default rondo/<stage>/)
+// may call), `secretPrefix` (Secrets Manager prefix of task secrets, default rondo/<stage>/),
+// `statusEvents` (ALL, FINISHED or NONE: which status changes become events, default ALL)
 // and `consoleClientId` (deploy the web console on CloudFront, signing in as this client of
 // the JWT issuer; run `npm run build:console` first).
 import { App, Tags } from 'aws-cdk-lib';
+import type { StatusEventLevel } from '#shared/model/status-change.ts';
 import { addSecurityChecks } from '../nag.ts';
 import { DEFAULT_STAGE, RondoStack } from '../rondo-stack.ts';
 import { TaskFixturesStack } from '../task-fixtures-stack.ts';
@@ -40,6 +42,7 @@ const logRetentionDays = context('logRetentionDays');
 const httpAllowedHosts = list('httpAllowedHosts');
 const secretPrefix = context('secretPrefix');
 const consoleClientId = context('consoleClientId');
+const statusEvents = context('statusEvents');
 
 // No `env`: the stack is environment-agnostic, so it synthesizes offline and deploys to the
 // account and region of the credentials `cdk deploy` runs with.
@@ -55,6 +58,7 @@ const stack = new RondoStack(app, `${RESOURCE_PREFIX}-${stage}`, {
   ...(logRetentionDays ? { logRetentionDays: Number(logRetentionDays) } : {}),
   ...(httpAllowedHosts ? { httpAllowedHosts } : {}),
   ...(secretPrefix ? { secretPrefix } : {}),
+  ...(statusEvents ? { statusEvents: statusEvents as StatusEventLevel } : {}),
   ...(consoleClientId ? { console: { clientId: consoleClientId } } : {}),
   ...(reserveConcurrency === 'false' ? { reserveConcurrency: false } : {}),
   ...(jwtIssuer

@@ -3,8 +3,8 @@
 // function, a chat). Built from the table's change stream, after the fact: publishing never
 // delays or fails the state change it reports, and a publish that failed is made again from
 // the stream record (at least once: consumers deduplicate on `detail.changeId`).
-import { currentAttempt } from '../model/instance.ts';
-import type { StatusChange } from '../model/status-change.ts';
+import { currentAttempt, FINISHED_STATUSES } from '../model/instance.ts';
+import type { StatusChange, StatusEventLevel } from '../model/status-change.ts';
 import type { BusEntry, EventBus } from '../ports/event-bus.ts';
 import { type AlertDeps, alertOnStatusChange } from './alerts.ts';
 
@@ -14,6 +14,13 @@ export const STATUS_DETAIL_TYPES = {
   instance: 'Instance Status Change',
   run: 'Run Status Change',
 } as const;
+
+/** Whether a change becomes an event at this level (the levels: shared/model/status-change.ts). */
+export function publishes(level: StatusEventLevel, change: StatusChange): boolean {
+  if (level === 'NONE') return false;
+  if (level === 'ALL' || change.kind === 'run') return true;
+  return FINISHED_STATUSES.has(change.instance.status);
+}
 
 export function statusEventOf(change: StatusChange): BusEntry {
   if (change.kind === 'run') {
@@ -73,11 +80,14 @@ export function statusEventOf(change: StatusChange): BusEntry {
 
 const ERROR_STATUSES = new Set(['FAILED', 'RETRYING', 'TERMINATED']);
 
-/** Publishes the events of a batch of changes, in as few requests as the bus takes. */
-export async function publishStatusEvents(deps: { bus: EventBus }, changes: StatusChange[]): Promise<number> {
-  if (changes.length === 0) return 0;
-  await deps.bus.putMany(changes.map(statusEventOf));
-  return changes.length;
+export type StatusEventDeps = { bus: EventBus; level: StatusEventLevel };
+
+/** Publishes the events of a batch of changes the level asks for, in as few requests as the bus takes. */
+export async function publishStatusEvents(deps: StatusEventDeps, changes: StatusChange[]): Promise<number> {
+  const published = changes.filter((change) => publishes(deps.level, change));
+  if (published.length === 0) return 0;
+  await deps.bus.putMany(published.map(statusEventOf));
+  return published.length;
 }
 
 /**
@@ -88,7 +98,7 @@ export async function publishStatusEvents(deps: { bus: EventBus }, changes: Stat
  * repeated events on `changeId`; alerts are raised once each anyway.
  */
 export async function handleStatusChanges(
-  deps: { bus: EventBus; alerts: AlertDeps },
+  deps: StatusEventDeps & { alerts: AlertDeps },
   changes: StatusChange[],
   onError: (what: 'publish' | 'alerts', error: unknown, index: number) => void,
 ): Promise<number | undefined> {

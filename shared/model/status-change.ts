@@ -15,3 +15,13 @@ export type StatusChange =
       at?: string;
     }
   | { kind: 'run'; changeId: string; previous?: RunStatus; run: Run; at?: string };
+
+/**
+ * Which status changes become events (a deployment setting, `statusEvents`): every one (the
+ * default); an instance's final status only (SUCCESS, FAILED, TERMINATED, SKIPPED) and every
+ * run change; or none. EventBridge bills each event: a first-time success makes three with
+ * ALL, one with FINISHED (docs/benchmarks.md). Alerts are raised from every change whatever
+ * the level.
+ */
+export const STATUS_EVENT_LEVELS = ['ALL', 'FINISHED', 'NONE'] as const;
+export type StatusEventLevel = (typeof STATUS_EVENT_LEVELS)[number];

@@ -1076,7 +1076,7 @@ describe('stack settings', () => {
     for (const action of actions) expect(action).toEqual([topicArn]);
   });
 
-  it('passes the HTTP allow-list to the functions, refuses an entry that is no host, and a secret prefix that is no folder', () => {
+  it('passes the HTTP allow-list and the status-event level to the functions, refuses an entry that is no host, an unknown level, and a secret prefix that is no folder', () => {
     const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
       context: Record<string, unknown>;
     };
@@ -1085,6 +1085,7 @@ describe('stack settings', () => {
       stage: 'guarded',
       httpAllowedHosts: ['api.partner.com', '*.example.com', '10.20.0.0/16'],
       secretPrefix: 'teams/data/',
+      statusEvents: 'FINISHED',
     });
     const variables = Object.values(
       resources<FunctionProps>(Template.fromStack(guarded), 'AWS::Lambda::Function'),
@@ -1095,6 +1096,10 @@ describe('stack settings', () => {
       new Set(['api.partner.com,*.example.com,10.20.0.0/16']),
     );
     expect(new Set(variables.map((v) => v[OPTIONAL_ENV.secretPrefix]))).toEqual(new Set(['teams/data/']));
+    expect(new Set(variables.map((v) => v[OPTIONAL_ENV.statusEvents]))).toEqual(new Set(['FINISHED']));
+    expect(() => new RondoStack(new App(), 'bad', { stage: 'dev', statusEvents: 'SOME' as 'ALL' })).toThrow(
+      /statusEvents 'SOME' must be one of ALL, FINISHED, NONE/,
+    );
     expect(
       () => new RondoStack(new App(), 'bad', { stage: 'dev', httpAllowedHosts: ['http://x.com'] }),
     ).toThrow(/httpAllowedHosts: 'http:\/\/x.com' is not a host name/);
