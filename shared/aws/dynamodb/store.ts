@@ -607,6 +607,10 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     async recordUpstreamOutcome(downstreamId, upstreamId, report, effect) {
       const parsed = parseInstanceId(downstreamId);
       if (!parsed) return undefined;
+      const key = upstreamOutcomeKey(downstreamId, upstreamId);
+      // An item written before same-run reports were keyed by task id keeps them under the
+      // upstream's whole id: a report counted there must not count again.
+      const legacy: Record<string, string> = key === upstreamId ? {} : { '#legacy': upstreamId };
       try {
         const out = await client.send(
           new UpdateCommand({
@@ -615,9 +619,12 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
             UpdateExpression:
               'SET upstreamOutcomes.#upstream = :outcome, #revision = #revision + :one' +
               ' ADD waitingUpstreams :minus, blockingUpstreams :blocking, unmetUpstreams :unmet',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(upstreamOutcomes.#upstream)',
+            ConditionExpression:
+              'attribute_exists(pk) AND attribute_not_exists(upstreamOutcomes.#upstream)' +
+              (key === upstreamId ? '' : ' AND attribute_not_exists(upstreamOutcomes.#legacy)'),
             ExpressionAttributeNames: {
-              '#upstream': upstreamOutcomeKey(downstreamId, upstreamId),
+              '#upstream': key,
+              ...legacy,
               '#revision': 'revision',
             },
             ExpressionAttributeValues: {
