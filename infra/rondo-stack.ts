@@ -63,6 +63,7 @@ import {
   FUNCTIONS,
   type FunctionName,
   LOCALSTACK_STAGE,
+  MAX_INLINE_ATTEMPT_SECONDS,
   metricsNamespace,
   pascal,
   QUEUES,
@@ -96,9 +97,6 @@ const DEAD_LETTER_RETENTION = Duration.days(14);
 
 /** Requests a second (and a burst) the API takes before it answers 429: generous for operators and the console. */
 export const API_THROTTLE = { rateLimit: 100, burstLimit: 200 };
-
-/** Time an attempt's function keeps to record a timed-out attempt before Lambda stops it. */
-const INLINE_ATTEMPT_MARGIN_SECONDS = 30;
 
 /** Stage names end up in resource names, some of which are capped at 64 characters. */
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
@@ -467,10 +465,7 @@ export class RondoStack extends Stack {
 
     const environment = {
       // Attempts run inside the dispatch and retry-attempt functions: stop them before Lambda does.
-      [OPTIONAL_ENV.maxInlineAttemptSeconds]: String(
-        Math.min(FUNCTIONS.dispatch.timeoutSeconds, FUNCTIONS['retry-attempt'].timeoutSeconds) -
-          INLINE_ATTEMPT_MARGIN_SECONDS,
-      ),
+      [OPTIONAL_ENV.maxInlineAttemptSeconds]: String(MAX_INLINE_ATTEMPT_SECONDS),
       POWERTOOLS_SERVICE_NAME: RESOURCE_PREFIX,
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? DEFAULT_LOG_LEVEL,
       // X-Ray would record every fetch's URL, and a webhook's or an http task's URL may be a

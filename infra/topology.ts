@@ -87,6 +87,20 @@ export function visibilityTimeoutSeconds(queue: QueueName): number {
 
 export const RESOURCE_PREFIX = 'rondo';
 
+/** Time an attempt's function keeps to record a timed-out attempt before Lambda stops it. */
+export const INLINE_ATTEMPT_MARGIN_SECONDS = 30;
+
+/**
+ * The longest an attempt may run inside a function (dispatch, retry-attempt, loop): their
+ * shortest timeout less the margin. The same in AWS and in the embedded runtime.
+ */
+export const MAX_INLINE_ATTEMPT_SECONDS =
+  Math.min(
+    FUNCTIONS.dispatch.timeoutSeconds,
+    FUNCTIONS['retry-attempt'].timeoutSeconds,
+    FUNCTIONS.loop.timeoutSeconds,
+  ) - INLINE_ATTEMPT_MARGIN_SECONDS;
+
 /** `retry-attempt` → `RetryAttempt`, for construct ids and output names. */
 export function pascal(name: string): string {
   return name

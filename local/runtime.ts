@@ -27,6 +27,7 @@ import {
   FUNCTIONS,
   type FunctionName,
   LOCAL_EXECUTORS,
+  MAX_INLINE_ATTEMPT_SECONDS,
   metricsNamespace,
   QUEUES,
   type QueueName,
@@ -213,6 +214,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       // Links in alerts: absolute when the port is known before the handlers load.
       ...(options.port ? { [OPTIONAL_ENV.linkBaseUrl]: `http://127.0.0.1:${options.port}` } : {}),
       [OPTIONAL_ENV.secretPrefix]: LOCAL_SECRET_PREFIX,
+      // As in AWS: an attempt runs inside its function for at most the function's timeout less a margin.
+      [OPTIONAL_ENV.maxInlineAttemptSeconds]: String(MAX_INLINE_ATTEMPT_SECONDS),
       ...(options.httpAllowedHosts
         ? { [OPTIONAL_ENV.httpAllowedHosts]: options.httpAllowedHosts.join(',') }
         : {}),
