@@ -10,12 +10,16 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { MetadataBearer, Pluggable } from '@smithy/types';
 import { FUNCTIONS, type FunctionName, type FunctionSpec, RESOURCE_PREFIX } from '#infra/topology.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/constants.ts';
 import type { LambdaHandler } from '#local/lambda-service.ts';
 import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
 import { requestCounter } from '#shared/aws/request-accounting.ts';
 import { instanceId, parseInstanceId } from '#shared/model/ids.ts';
+import { itemBytes, transactionalWriteUnits } from './item-size.ts';
 import { PRICES } from './prices.ts';
 import { SCALING_TOLERANCE, type ScalingRow, scalingCheck } from './scaling.ts';
 import { type Workload, workloads } from './workloads.ts';
@@ -232,7 +236,69 @@ function capacityUnits(consumed: Capacity | Capacity[] | undefined): {
 }
 
 /** Asks DynamoDB for the capacity each request consumed (table and indexes) and records it. */
-function capacityPlugin<I extends object, O extends MetadataBearer>(meter: Meter): Pluggable<I, O> {
+/** Reads an item's size without being counted (the benchmark's own client): undefined when absent. */
+type ItemSizer = (table: string, key: Record<string, AttributeValue>) => Promise<number | undefined>;
+
+type TransactItem = {
+  Put?: { TableName?: string; Item?: Record<string, AttributeValue> };
+  Update?: { TableName?: string; Key?: Record<string, AttributeValue> };
+  Delete?: { TableName?: string; Key?: Record<string, AttributeValue> };
+  ConditionCheck?: { TableName?: string; Key?: Record<string, AttributeValue> };
+};
+
+/**
+ * The table, key and item (a Put's) of one transaction item, as attribute values: the document
+ * client's requests may reach this plugin before they are marshalled.
+ */
+function transactTarget(item: TransactItem) {
+  const op = item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck;
+  const table = op?.TableName ?? '';
+  if (item.Put?.Item) {
+    const put = attributeValues(item.Put.Item);
+    const { pk, sk } = put;
+    return { table, key: { ...(pk ? { pk } : {}), ...(sk ? { sk } : {}) }, put };
+  }
+  return { table, key: attributeValues((op as { Key?: Record<string, unknown> } | undefined)?.Key ?? {}) };
+}
+
+const isAttributeValue = (value: unknown) =>
+  typeof value === 'object' &&
+  value !== null &&
+  !(value instanceof Uint8Array) &&
+  Object.keys(value).length === 1;
+
+function attributeValues(item: Record<string, unknown>): Record<string, AttributeValue> {
+  const values = Object.values(item);
+  return values.length > 0 && values.every(isAttributeValue)
+    ? (item as Record<string, AttributeValue>)
+    : marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true });
+}
+
+/**
+ * The table's write units of a TransactWriteItems as DynamoDB bills them: each item twice its
+ * own size in started kilobytes, the larger of before and after (DynamoDB Local reports twice
+ * the items' summed size instead). Sizes are read around the request by the benchmark's client.
+ */
+async function transactionTableUnits(
+  sizer: ItemSizer,
+  items: TransactItem[],
+  send: () => Promise<unknown>,
+): Promise<{ result: unknown; units: number }> {
+  const targets = items.map(transactTarget);
+  const before = await Promise.all(targets.map((t) => sizer(t.table, t.key)));
+  const result = await send();
+  const after = await Promise.all(targets.map((t) => (t.put ? itemBytes(t.put) : sizer(t.table, t.key))));
+  const units = targets.reduce(
+    (sum, _t, i) => sum + transactionalWriteUnits(Math.max(before[i] ?? 0, after[i] ?? 0)),
+    0,
+  );
+  return { result, units };
+}
+
+function capacityPlugin<I extends object, O extends MetadataBearer>(
+  meter: Meter,
+  sizer: ItemSizer,
+): Pluggable<I, O> {
   return {
     applyToStack(stack) {
       stack.add(
@@ -246,9 +312,26 @@ function capacityPlugin<I extends object, O extends MetadataBearer>(meter: Meter
           if (!kind) return next(args);
           (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
           try {
-            const result = await next(args);
+            const transactItems =
+              operation === 'TransactWriteItems'
+                ? ((args.input as { TransactItems?: TransactItem[] }).TransactItems ?? [])
+                : undefined;
+            let result: Awaited<ReturnType<typeof next>>;
+            let tableUnits: number | undefined;
+            if (transactItems) {
+              const measured = await transactionTableUnits(sizer, transactItems, () => next(args));
+              result = measured.result as Awaited<ReturnType<typeof next>>;
+              tableUnits = measured.units;
+            } else {
+              result = await next(args);
+            }
             const output = result.output as { ConsumedCapacity?: Capacity | Capacity[] };
             const consumed = capacityUnits(output.ConsumedCapacity);
+            if (tableUnits !== undefined) {
+              // The indexes' units as reported; the table's as DynamoDB bills a transaction.
+              consumed.total += tableUnits - (consumed.byTarget.table ?? 0);
+              consumed.byTarget.table = tableUnits;
+            }
             let units = consumed.total;
             // DynamoDB Local reports 0 for a Query or GetItem that finds nothing; AWS bills a
             // single-item read's minimum (0.5 unit eventually consistent, 1 strongly consistent).
@@ -317,7 +400,17 @@ async function instrument(runtime: Runtime, meter: Meter): Promise<void> {
   };
   // The handlers' clients are module singletons, created at import with the runtime's environment.
   const clients = await import('#functions/commons/clients.ts');
-  clients.dynamoDb.middlewareStack.use(capacityPlugin(meter));
+  // The benchmark's own client (not counted) reads item sizes around each transaction.
+  const sizes = new DynamoDBClient({
+    endpoint: runtime.dynamoDbEndpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const sizer: ItemSizer = async (table, key) => {
+    const out = await sizes.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));
+    return out.Item ? itemBytes(out.Item) : undefined;
+  };
+  clients.dynamoDb.middlewareStack.use(capacityPlugin(meter, sizer));
   clients.sqs.middlewareStack.use(sqsBillingPlugin(meter));
   clients.eventBridge.middlewareStack.use(eventBillingPlugin(meter));
   // Re-register each Rondo function with a wrapper (same handler module, same timeout).

@@ -1,6 +1,5 @@
 // The stored form of an instance: what goes in, comes out; what never changes is packed, and a
 // typical instance's item stays under the 1 KB a write unit pays for.
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,6 +11,7 @@ import {
 } from '#shared/aws/dynamodb/instance-items.ts';
 import { instanceId, iterationId } from '#shared/model/ids.ts';
 import type { Instance } from '#shared/model/instance.ts';
+import { itemBytes } from '../../../bench/item-size.ts';
 import { runningInstance } from '../../support/instances.ts';
 
 const RUN = 'orders-daily-ingest.20260101T0000Z';
@@ -57,27 +57,6 @@ function finishedInstance(): Instance {
     outputs: {},
     revision: 5,
   };
-}
-
-/** An item's size as DynamoDB bills it: attribute names plus values (the documented rules). */
-function itemBytes(item: Record<string, AttributeValue>): number {
-  return Object.entries(item).reduce(
-    (sum, [name, value]) => sum + Buffer.byteLength(name) + valueBytes(value),
-    0,
-  );
-}
-
-function valueBytes(value: AttributeValue): number {
-  if (value.S !== undefined) return Buffer.byteLength(value.S);
-  if (value.N !== undefined) return Math.ceil(value.N.replace(/^-/, '').replace('.', '').length / 2) + 1;
-  if (value.B !== undefined) return value.B.length;
-  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
-  if (value.L) return 3 + value.L.reduce((sum: number, v: AttributeValue) => sum + 1 + valueBytes(v), 0);
-  if (value.M)
-    return (
-      3 + Object.entries(value.M).reduce((sum, [k, v]) => sum + 1 + Buffer.byteLength(k) + valueBytes(v), 0)
-    );
-  throw new Error(`no size rule for ${JSON.stringify(value)}`);
 }
 
 const stored = (instance: Instance) =>
