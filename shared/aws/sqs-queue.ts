@@ -4,28 +4,75 @@ import type { WorkQueue } from '../ports/queue.ts';
 const SQS_BATCH_LIMIT = 10;
 const SEND_ATTEMPTS = 3;
 
-/** A WorkQueue on SQS: JSON bodies, sent ten to a request, failed entries sent again. */
-export function createSqsQueue<M>(options: { client: SQSClient; queueUrl: string }): WorkQueue<M> {
+/**
+ * How long a message waits for others before its request goes: the records of one batch are
+ * handled side by side, and their sends, a few milliseconds apart, then share requests.
+ */
+export const DEFAULT_LINGER_MS = 5;
+
+type Pending = { body: string; sent: () => void; failed: (error: unknown) => void };
+
+/**
+ * A WorkQueue on SQS: JSON bodies, ten to a request, failed entries sent again. Messages sent
+ * within `lingerMs` of each other, by one caller or several, share SendMessageBatch requests
+ * (SQS bills each request); every caller's promise settles when its own messages are sent, or
+ * fails with the request that carried them.
+ */
+export function createSqsQueue<M>(options: {
+  client: SQSClient;
+  queueUrl: string;
+  lingerMs?: number;
+}): WorkQueue<M> {
   const { client, queueUrl } = options;
+  const lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
+  let waiting: Pending[] = [];
+  let timer: NodeJS.Timeout | undefined;
+
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    const batches: Pending[][] = [];
+    for (let i = 0; i < waiting.length; i += SQS_BATCH_LIMIT)
+      batches.push(waiting.slice(i, i + SQS_BATCH_LIMIT));
+    waiting = [];
+    for (const batch of batches) {
+      sendBatch(batch.map((p) => p.body)).then(
+        () => {
+          for (const p of batch) p.sent();
+        },
+        (error: unknown) => {
+          for (const p of batch) p.failed(error);
+        },
+      );
+    }
+  };
+
+  async function sendBatch(bodies: string[]): Promise<void> {
+    let entries = bodies.map((body, j) => ({ Id: String(j), MessageBody: body }));
+    for (let attempt = 1; entries.length > 0; attempt++) {
+      const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+      const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+      entries = entries.filter((e) => failed.has(e.Id));
+      if (entries.length > 0 && attempt >= SEND_ATTEMPTS) {
+        throw new Error(
+          `SQS refused ${entries.length} message(s) to ${queueUrl}: ${out.Failed?.[0]?.Message}`,
+        );
+      }
+    }
+  }
+
   return {
     async send(messages) {
-      for (let i = 0; i < messages.length; i += SQS_BATCH_LIMIT) {
-        let entries = messages
-          .slice(i, i + SQS_BATCH_LIMIT)
-          .map((message, j) => ({ Id: String(j), MessageBody: JSON.stringify(message) }));
-        for (let attempt = 1; entries.length > 0; attempt++) {
-          const out = await client.send(
-            new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
-          );
-          const failed = new Set((out.Failed ?? []).map((f) => f.Id));
-          entries = entries.filter((e) => failed.has(e.Id));
-          if (entries.length > 0 && attempt >= SEND_ATTEMPTS) {
-            throw new Error(
-              `SQS refused ${entries.length} message(s) to ${queueUrl}: ${out.Failed?.[0]?.Message}`,
-            );
-          }
-        }
-      }
+      if (messages.length === 0) return;
+      const sent = messages.map(
+        (message) =>
+          new Promise<void>((resolve, reject) => {
+            waiting.push({ body: JSON.stringify(message), sent: resolve, failed: reject });
+          }),
+      );
+      if (waiting.length >= SQS_BATCH_LIMIT || lingerMs <= 0) flush();
+      else timer ??= setTimeout(flush, lingerMs);
+      await Promise.all(sent);
     },
   };
 }
