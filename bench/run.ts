@@ -19,6 +19,7 @@ import type { LambdaHandler } from '#local/lambda-service.ts';
 import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
 import { requestCounter } from '#shared/aws/request-accounting.ts';
 import { instanceId, parseInstanceId } from '#shared/model/ids.ts';
+import { STATUS_EVENT_LEVELS, type StatusEventLevel } from '#shared/model/status-change.ts';
 import { itemBytes, transactionalWriteUnits } from './item-size.ts';
 import { PRICES } from './prices.ts';
 import { SCALING_TOLERANCE, type ScalingRow, scalingCheck } from './scaling.ts';
@@ -1057,9 +1058,19 @@ async function record(markdown: string): Promise<void> {
 
 async function main(): Promise<number> {
   const args = new Set(process.argv.slice(2));
+  let statusEvents: StatusEventLevel | undefined;
   for (const arg of args) {
-    if (!['--quick', '--check', '--record'].includes(arg)) throw new Error(`unknown argument ${arg}`);
+    const level = /^--status-events=(.*)$/.exec(arg)?.[1];
+    if (level !== undefined) {
+      if (!(STATUS_EVENT_LEVELS as readonly string[]).includes(level))
+        throw new Error(`--status-events must be one of ${STATUS_EVENT_LEVELS.join(', ')}`);
+      statusEvents = level as StatusEventLevel;
+    } else if (!['--quick', '--check', '--record'].includes(arg)) {
+      throw new Error(`unknown argument ${arg}`);
+    }
   }
+  if (statusEvents && args.has('--record'))
+    throw new Error('--record keeps the default figures: run --status-events without it');
   const quick = args.has('--quick');
   const command = `npm run bench${args.size ? ` -- ${[...args].join(' ')}` : ''}`;
   const errors: string[] = [];
@@ -1067,6 +1078,8 @@ async function main(): Promise<number> {
   const runtime = await startRuntime({
     port: 0,
     logLevel: 'ERROR',
+    // The deployment setting (default ALL): which status changes become events.
+    ...(statusEvents ? { statusEvents } : {}),
     onError: (source, error) => {
       errors.push(`${source}: ${error instanceof Error ? error.message : String(error)}`);
     },
