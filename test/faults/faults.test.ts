@@ -26,7 +26,7 @@ import {
 
 const SEED = Number(process.env.RONDO_FAULT_SEED ?? 20_261_122);
 /** DAGs, how many run at once, and their size. */
-const DAG_COUNT = Number(process.env.RONDO_FAULT_DAGS ?? 110);
+const DAG_COUNT = Number(process.env.RONDO_FAULT_DAGS ?? 130);
 const CONCURRENT_RUNS = 8;
 const MAX_TASKS = 40;
 /** Every task's timeout; a slow attempt sleeps past it. Short, so lost attempts heal fast. */
