@@ -48,6 +48,10 @@ const runtime = await startRuntime({
   ...(process.env.RONDO_STATUS_EVENTS
     ? { statusEvents: process.env.RONDO_STATUS_EVENTS as StatusEventLevel }
     : {}),
+  // Local shell tasks may run longer than AWS's functions allow attempts inline (870 s).
+  ...(process.env.RONDO_MAX_INLINE_ATTEMPT_SECONDS
+    ? { maxInlineAttemptSeconds: Number(process.env.RONDO_MAX_INLINE_ATTEMPT_SECONDS) }
+    : {}),
 });
 
 console.log(`

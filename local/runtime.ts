@@ -90,6 +90,11 @@ export type RuntimeOptions = {
   httpAllowedHosts?: string[];
   /** Which status changes become events on the local bus (default ALL). */
   statusEvents?: StatusEventLevel;
+  /**
+   * The longest an attempt runs inside a function (default: AWS's, 870 s); `npm start` takes
+   * RONDO_MAX_INLINE_ATTEMPT_SECONDS, for local `shell` tasks that run longer.
+   */
+  maxInlineAttemptSeconds?: number;
 };
 
 export type Runtime = {
@@ -215,7 +220,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(options.port ? { [OPTIONAL_ENV.linkBaseUrl]: `http://127.0.0.1:${options.port}` } : {}),
       [OPTIONAL_ENV.secretPrefix]: LOCAL_SECRET_PREFIX,
       // As in AWS: an attempt runs inside its function for at most the function's timeout less a margin.
-      [OPTIONAL_ENV.maxInlineAttemptSeconds]: String(MAX_INLINE_ATTEMPT_SECONDS),
+      [OPTIONAL_ENV.maxInlineAttemptSeconds]: String(
+        options.maxInlineAttemptSeconds ?? MAX_INLINE_ATTEMPT_SECONDS,
+      ),
       ...(options.httpAllowedHosts
         ? { [OPTIONAL_ENV.httpAllowedHosts]: options.httpAllowedHosts.join(',') }
         : {}),

@@ -401,15 +401,18 @@ export async function finishAttempt(
 
 /**
  * A finished instance stays due until its resolution reports it: if the completion message is
- * lost for good, the reconciler sends it again. The due time the attempt set when it started
- * serves when it is near (an attempt that ran inside a function: at most that function's time
- * limit away), and keeping it spares the due index a delete and a put inside the finishing
- * transaction (4 of its write units). A crash between the finish and the send is healed sooner
- * anyway: the dispatch message (or the retry's invocation) is delivered again and sends it.
+ * lost (the handler stopped between the finish and the send, or the message failed for good),
+ * the reconciler sends it again at that due time. An attempt that ran inside a function keeps
+ * the due time it started with, at most the function's limit (870 s) and the grace away:
+ * keeping it spares the due index a delete and a put inside the finishing transaction (4 of
+ * its write units), and a lost completion is resolved that much later (a redelivered dispatch
+ * message would also send it, after the queue's visibility timeout). An attempt that waited
+ * outside (a callback, a child run, a loop) has no message to come back: its finish moves the
+ * due time to the grace.
  */
 function keepsDueTime(deps: AttemptDeps, instance: Instance, now: Date): boolean {
   const inlineLimit = deps.settings.maxInlineAttemptSeconds;
-  if (!instance.dueAt || inlineLimit === undefined) return false;
+  if (!instance.dueAt || inlineLimit === undefined || WAITS_OUTSIDE.has(instance.taskType)) return false;
   return (
     instance.dueAt >= dueAfter(now, 0, deps.settings) &&
     instance.dueAt <= dueAfter(now, inlineLimit, deps.settings)

@@ -2,7 +2,7 @@
 // function keeps the due time it started with (at most the function's limit away: no move in
 // the due index); the reconciler still heals a completion message lost for good.
 import { describe, expect, it } from 'vitest';
-import { dispatchInstance } from '#shared/engine/attempts.ts';
+import { dispatchInstance, finishAttempt } from '#shared/engine/attempts.ts';
 import type { EngineDeps } from '#shared/engine/deps.ts';
 import { reconcile } from '#shared/engine/reconcile.ts';
 import { createPeriodicRun } from '#shared/engine/runs.ts';
@@ -17,7 +17,10 @@ const RUN_ID = periodicRunId('due', PLANNED);
 const GRACE = 300;
 const INLINE_LIMIT = 870;
 
-async function chainOfTwo(maxInlineAttemptSeconds: number | undefined) {
+async function chainOfTwo(
+  maxInlineAttemptSeconds: number | undefined,
+  first: Record<string, unknown> = { type: 'noop' },
+) {
   let now = new Date('2026-03-01T03:00:00.000Z').getTime();
   const clock = { now: () => new Date(now), advance: (s: number) => (now += s * 1000) };
   const store = createMemoryStore({});
@@ -46,7 +49,7 @@ async function chainOfTwo(maxInlineAttemptSeconds: number | undefined) {
     id: 'due',
     name: 'Due times',
     tasks: [
-      { id: 'a', type: 'noop' },
+      { id: 'a', ...first },
       { id: 'b', type: 'noop' },
     ],
     edges: [{ from: 'a', to: 'b' }],
@@ -93,6 +96,20 @@ describe('due times of finished instances', () => {
     clock.advance(1);
     await dispatchInstance(deps, a);
     const finished = await store.getInstance(a);
+    expect(seconds(finished?.endTime ?? '', finished?.dueAt)).toBe(GRACE);
+  });
+
+  it('moves the due time to the grace after the finish when the attempt waited outside a function (a callback)', async () => {
+    const callback = { type: 'callback', timeoutSeconds: 600, config: {} };
+    const { deps, store, queues, clock } = await chainOfTwo(INLINE_LIMIT, callback);
+    queues.take((m) => m.kind === 'dispatch' && m.instanceId === a);
+    await dispatchInstance(deps, a);
+    const waiting = await store.getInstance(a);
+    if (waiting?.status !== 'RUNNING') throw new Error(`the callback is ${waiting?.status}`);
+    clock.advance(10);
+    await finishAttempt(deps, waiting, { status: 'SUCCESS', outputs: {}, metrics: {} });
+    const finished = await store.getInstance(a);
+    expect(finished?.status).toBe('SUCCESS');
     expect(seconds(finished?.endTime ?? '', finished?.dueAt)).toBe(GRACE);
   });
 });
