@@ -3,12 +3,12 @@
 // the due index); the reconciler still heals a completion message lost for good.
 import { describe, expect, it } from 'vitest';
 import { dispatchInstance, finishAttempt } from '#shared/engine/attempts.ts';
-import type { EngineDeps } from '#shared/engine/deps.ts';
 import { reconcile } from '#shared/engine/reconcile.ts';
 import { createPeriodicRun } from '#shared/engine/runs.ts';
 import { noopExecutor } from '#shared/executors/noop.ts';
 import { instanceId, periodicRunId } from '#shared/model/ids.ts';
 import { parseWorkflowDefinition } from '#shared/model/workflow.ts';
+import { memoryEngineDeps } from '../../support/memory-engine.ts';
 import { createMemoryQueues, deliver } from '../../support/memory-queues.ts';
 import { createMemoryStore } from '../../support/memory-store.ts';
 
@@ -25,26 +25,13 @@ async function chainOfTwo(
   const clock = { now: () => new Date(now), advance: (s: number) => (now += s * 1000) };
   const store = createMemoryStore({});
   const queues = createMemoryQueues();
-  const deps: EngineDeps = {
-    settings: {
-      graceSeconds: GRACE,
-      resourceGroupCacheSeconds: 30,
-      ...(maxInlineAttemptSeconds ? { maxInlineAttemptSeconds } : {}),
-    },
+  const deps = memoryEngineDeps({
     store,
+    queues,
     clock,
-    dispatchQueue: queues.dispatchQueue,
-    completionQueue: queues.completionQueue,
-    retryRunner: queues.retryRunner,
-    loopRunner: {
-      startLoop: () => Promise.reject(new Error('no loops here')),
-      reportIteration: () => Promise.reject(new Error('no loops here')),
-      stopLoop: () => Promise.reject(new Error('no loops here')),
-    },
     executors: { noop: noopExecutor },
-    scheduler: { async upsert() {}, async remove() {} },
-    bus: { put: async () => ({ eventId: 'unused' }), putMany: async () => {} },
-  };
+    settings: { graceSeconds: GRACE, ...(maxInlineAttemptSeconds ? { maxInlineAttemptSeconds } : {}) },
+  });
   const definition = parseWorkflowDefinition({
     id: 'due',
     name: 'Due times',

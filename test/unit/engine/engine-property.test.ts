@@ -10,6 +10,7 @@ import type { Instance } from '#shared/model/instance.ts';
 import { parseWorkflowDefinition } from '#shared/model/workflow.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { AttemptResult, Executor } from '#shared/ports/executor.ts';
+import { memoryEngineDeps } from '../../support/memory-engine.ts';
 import {
   createMemoryQueues,
   deliver,
@@ -92,23 +93,7 @@ function createHarness(dag: Dag, latency: () => number = () => 0): Harness {
   };
   const store = createMemoryStore({ latency });
   const queues = createMemoryQueues();
-  const deps: EngineDeps = {
-    settings: { graceSeconds: 300, resourceGroupCacheSeconds: 30 },
-    store,
-    clock,
-    dispatchQueue: queues.dispatchQueue,
-    completionQueue: queues.completionQueue,
-    retryRunner: queues.retryRunner,
-    // These DAGs have no for-each tasks: a loop here would be a bug.
-    loopRunner: {
-      startLoop: () => Promise.reject(new Error('no loops in these DAGs')),
-      reportIteration: () => Promise.reject(new Error('no loops in these DAGs')),
-      stopLoop: () => Promise.reject(new Error('no loops in these DAGs')),
-    },
-    executors: { lambda: scripted, noop },
-    scheduler: { async upsert() {}, async remove() {} },
-    bus: { put: async () => ({ eventId: 'unused' }), putMany: async () => {} },
-  };
+  const deps = memoryEngineDeps({ store, queues, clock, executors: { lambda: scripted, noop } });
   return { deps, store, queues, clock, calls };
 }
 
