@@ -277,8 +277,8 @@ function attributeValues(item: Record<string, unknown>): Record<string, Attribut
 
 /**
  * The table's write units of a TransactWriteItems as DynamoDB bills them: each item twice its
- * own size in started kilobytes, the larger of before and after (DynamoDB Local reports twice
- * the items' summed size instead). Sizes are read around the request by the benchmark's client.
+ * own size in started kilobytes, the larger of before and after (DynamoDB Local reports fewer:
+ * 2 units for two 900-byte items). Sizes are read around the request by the benchmark's client.
  */
 async function transactionTableUnits(
   sizer: ItemSizer,

@@ -25,7 +25,7 @@ describe('item sizes', () => {
     expect(transactionalWriteUnits(0)).toBe(2);
     expect(transactionalWriteUnits(1024)).toBe(2);
     expect(transactionalWriteUnits(1025)).toBe(4);
-    // Two items of 900 bytes: 2 + 2, where DynamoDB Local reports 2 (1,800 bytes summed, halved).
+    // Two items of 900 bytes: 2 + 2, where DynamoDB Local reports 2.
     expect(transactionalWriteUnits(900) + transactionalWriteUnits(900)).toBe(4);
   });
 });
