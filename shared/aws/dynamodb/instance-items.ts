@@ -119,6 +119,8 @@ const FIXED_FIELDS = [
 ] as const satisfies readonly (keyof Instance)[];
 
 type FixedField = (typeof FIXED_FIELDS)[number];
+/** Not attributes of their own: the fixed fields, and the id (the key's, instanceIdOfKey). */
+const NOT_ATTRIBUTES: ReadonlySet<string> = new Set([...FIXED_FIELDS, 'id']);
 
 /** The binary attribute holding the fixed fields: a format byte, then raw deflate of their JSON. */
 export const FIXED_ATTRIBUTE = 'fixed';
@@ -215,8 +217,7 @@ function upstreamOutcomesOf(id: string, stored: unknown): Instance['upstreamOutc
 export function instanceToItem(instance: Instance): Record<string, unknown> {
   const hot: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(instance)) {
-    // The id is the key's (instanceIdOfKey).
-    if (field !== 'id' && !(FIXED_FIELDS as readonly string[]).includes(field)) hot[field] = value;
+    if (!NOT_ATTRIBUTES.has(field)) hot[field] = value;
   }
   const stored = {
     ...instanceKeyOf(instance.id),
