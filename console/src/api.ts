@@ -1,4 +1,6 @@
 // The console speaks only the public API (/v1), as any client would.
+// The API's types come from the model (type-only imports: nothing of it is bundled).
+import type { AttemptRecord, Instance as StoredInstance, Transition } from '../../shared/model/instance.ts';
 import { apiBase, authHeaders, signInAgain } from './auth.ts';
 
 export class ApiError extends Error {
@@ -35,40 +37,34 @@ export const api = {
 
 export type Page<T> = { items: T[]; cursor?: string };
 
-export type Transition = { status: string; at: string };
-export type Attempt = {
-  number: number;
-  trigger: string;
-  startTime: string;
-  endTime?: string;
-  status: string;
-  error?: { code: string; message: string };
-};
-export type Instance = {
-  id: string;
-  runId: string;
-  workflowId: string;
-  taskId: string;
-  taskName: string;
-  taskType: string;
-  dataTime: string;
-  type: string;
-  status: string;
-  owner: string;
-  folder: string;
-  resourceGroup: string;
-  cycleType: string | null;
-  plannedTime: string;
-  startTime?: string;
-  endTime?: string;
-  durationMs?: number;
-  retries: number;
-  accumulatedRuns: number;
-  transitions: Transition[];
-  attempts?: Attempt[];
-  error?: { code: string; message: string };
-  diagnostics?: { summary: string };
-};
+export type { Transition };
+export type Attempt = AttemptRecord;
+
+/** An instance as the API answers it: the stored fields the console shows, and its diagnosis. */
+export type Instance = Pick<
+  StoredInstance,
+  | 'id'
+  | 'runId'
+  | 'workflowId'
+  | 'taskId'
+  | 'taskName'
+  | 'taskType'
+  | 'dataTime'
+  | 'type'
+  | 'status'
+  | 'owner'
+  | 'folder'
+  | 'resourceGroup'
+  | 'cycleType'
+  | 'plannedTime'
+  | 'startTime'
+  | 'endTime'
+  | 'durationMs'
+  | 'retries'
+  | 'accumulatedRuns'
+  | 'transitions'
+  | 'error'
+> & { attempts?: Attempt[]; diagnostics?: { summary: string } };
 
 export type LogPage = {
   page: number;
@@ -78,6 +74,6 @@ export type LogPage = {
 };
 
 // The API's own list of statuses (a type-only import behind it: nothing else is bundled).
-export { INSTANCE_STATUSES } from '../../shared/model/instance.ts';
+export { FINISHED_STATUSES, INSTANCE_STATUSES, type InstanceStatus } from '../../shared/model/instance.ts';
 
 export const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');

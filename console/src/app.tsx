@@ -1,6 +1,6 @@
 // The console: a hash router over four areas (instances, workflows, events, and an
 // instance's detail), a header with the live connection state.
-import { useEffect, useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import type { Connection } from './live.ts';
 import { EventsPage } from './pages/events.tsx';
 import { InstancePage } from './pages/instance.tsx';
@@ -41,6 +41,31 @@ export function StatusBadge({ status, title }: { status: string; title?: string 
     <span className={`status status-${status.toLowerCase()}`} title={title}>
       {status}
     </span>
+  );
+}
+
+/** Buttons that switch between views of one thing (a tab list), the selected one marked. */
+export function TabList<T extends string>(props: {
+  label: string;
+  tabs: readonly T[];
+  selected: T;
+  onSelect: (tab: T) => void;
+  text: (tab: T) => ReactNode;
+}) {
+  return (
+    <div role="tablist" aria-label={props.label}>
+      {props.tabs.map((tab) => (
+        <button
+          key={tab}
+          type="button"
+          role="tab"
+          aria-selected={props.selected === tab}
+          onClick={() => props.onSelect(tab)}
+        >
+          {props.text(tab)}
+        </button>
+      ))}
+    </div>
   );
 }
 

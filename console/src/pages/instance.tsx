@@ -1,20 +1,19 @@
 // One instance (seed 001): its facts, lifecycle timeline, attempts, logs (search, follow,
 // download), lineage, operation records, and the actions an operator takes on it.
 import { useEffect, useState } from 'react';
-import { api, type Instance, type LogPage, path } from '../api.ts';
-import { ConnectionBadge, duration, StatusBadge, time } from '../app.tsx';
+import { api, FINISHED_STATUSES, type Instance, type InstanceStatus, type LogPage, path } from '../api.ts';
+import { ConnectionBadge, duration, StatusBadge, TabList, time } from '../app.tsx';
 import { Graph } from '../graph.tsx';
 import { useLive } from '../live.ts';
 
-const LIFECYCLE = ['WAITING_EVENT', 'WAITING_UPSTREAM', 'WAITING_EXECUTION', 'RUNNING'];
-const FINAL = new Set(['SUCCESS', 'FAILED', 'TERMINATED', 'SKIPPED']);
+const LIFECYCLE: InstanceStatus[] = ['WAITING_EVENT', 'WAITING_UPSTREAM', 'WAITING_EXECUTION', 'RUNNING'];
 
 /** The steps of the lifecycle: done (green), the current one, failed (red), to come (grey). */
 function Timeline({ instance }: { instance: Instance }) {
   const reached = new Map(instance.transitions.map((t) => [t.status, t.at]));
   const steps = [...LIFECYCLE.filter((s) => s !== 'WAITING_EVENT' || reached.has(s))];
   if (reached.has('RETRYING')) steps.splice(steps.indexOf('RUNNING') + 1, 0, 'RETRYING');
-  const end = FINAL.has(instance.status) ? instance.status : 'SUCCESS';
+  const end = FINISHED_STATUSES.has(instance.status) ? instance.status : 'SUCCESS';
   steps.push(end);
   const current = instance.status;
   return (
@@ -22,7 +21,7 @@ function Timeline({ instance }: { instance: Instance }) {
       {steps.map((step) => {
         const state =
           step === current
-            ? FINAL.has(step)
+            ? FINISHED_STATUSES.has(step)
               ? step === 'SUCCESS'
                 ? 'done'
                 : 'failed'
@@ -98,22 +97,16 @@ function LogViewer({ instance }: { instance: Instance }) {
             ))}
           </select>
         </label>
-        <div role="tablist" aria-label="Stream">
-          {(['stdout', 'stderr'] as const).map((s) => (
-            <button
-              key={s}
-              type="button"
-              role="tab"
-              aria-selected={stream === s}
-              onClick={() => {
-                setStream(s);
-                setPage(1);
-              }}
-            >
-              {s} ({counts[s] ?? 0})
-            </button>
-          ))}
-        </div>
+        <TabList
+          label="Stream"
+          tabs={['stdout', 'stderr'] as const}
+          selected={stream}
+          onSelect={(s) => {
+            setStream(s);
+            setPage(1);
+          }}
+          text={(s) => `${s} (${counts[s] ?? 0})`}
+        />
         <form
           aria-label="Log search"
           onSubmit={(e) => {
@@ -440,19 +433,13 @@ export function InstancePage({ id }: { id: string }) {
               Expand a layer
             </button>
           </span>
-          <div role="tablist" aria-label="Lineage view">
-            {(['graph', 'list'] as const).map((v) => (
-              <button
-                key={v}
-                type="button"
-                role="tab"
-                aria-selected={lineageAs === v}
-                onClick={() => setLineageAs(v)}
-              >
-                {v === 'graph' ? 'Graph' : 'List'}
-              </button>
-            ))}
-          </div>
+          <TabList
+            label="Lineage view"
+            tabs={['graph', 'list'] as const}
+            selected={lineageAs}
+            onSelect={setLineageAs}
+            text={(v) => (v === 'graph' ? 'Graph' : 'List')}
+          />
         </div>
         {lineageAs === 'graph' && (
           <Graph
