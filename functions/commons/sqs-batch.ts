@@ -20,7 +20,6 @@ export function sqsBatchHandler<S extends z.ZodType>(
   handle: (message: z.output<S>, record: SQSRecord, log: Logger) => Promise<unknown>,
   options: SqsBatchOptions<z.output<S>> = {},
 ) {
-  const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord) => {
     if (options.latencyMetric) {
       const sent = Number(record.attributes.SentTimestamp);
@@ -34,6 +33,9 @@ export function sqsBatchHandler<S extends z.ZodType>(
   };
   return middy(
     async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-      processPartialResponse(event, recordHandler, processor, { context }),
+      // A processor per invocation: it holds the batch's records and failures, and invocations
+      // of one function may run side by side in one process (the embedded runtime does), where
+      // a shared one would report one batch's failures for another and drop its own.
+      processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), { context }),
   ).use(observed());
 }
