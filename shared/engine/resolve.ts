@@ -52,7 +52,7 @@ export async function resolveFinishedInstance(deps: ResolveDeps, finishedId: str
   if (finished.iteration) {
     // An iteration has no edges: its for-each's loop waits for it.
     await reportIterationToLoop(deps, finished);
-    await clearDue(deps, finished);
+    await settle(deps, finished, { keepDue: false });
     return;
   }
   for (const edge of finished.downstream) {
@@ -69,32 +69,43 @@ export async function resolveFinishedInstance(deps: ResolveDeps, finishedId: str
       });
     }
   }
-  await clearDue(deps, finished);
+  // The run closes while the instance is still due: should this stop before the run closed,
+  // the reconciler resolves the instance again, and nothing else would close the run. Only an
+  // operator's hold on the run, which would keep it open, is released first.
+  const released = finished.holdsRunOpen ? await settle(deps, finished, { keepDue: true }) : finished;
   await closeRunIfDone(deps, finished.runId);
+  if (released) await settle(deps, released, { keepDue: false });
 }
 
 /**
- * Reported: the reconciler need not report it again (a concurrent duplicate may have cleared
- * it first), and an operator's move no longer holds its run open.
+ * Reported: an operator's move no longer holds its run open, and (unless `keepDue`) the
+ * reconciler need not report it again. A due time a concurrent duplicate cleared first is
+ * fine; a hold must be released for sure. Answers the instance as it now stands.
  */
-async function clearDue(deps: ResolveDeps, finished: Instance): Promise<void> {
+async function settle(
+  deps: ResolveDeps,
+  finished: Instance,
+  { keepDue }: { keepDue: boolean },
+): Promise<Instance | undefined> {
   let current: Instance | undefined = finished;
-  for (let tries = 0; current && (current.dueAt || current.holdsRunOpen); tries++) {
-    if (!outcomeOf(current)) return; // Moved on (rerun again): its next resolution clears it.
+  for (let tries = 0; current && ((!keepDue && current.dueAt) || current.holdsRunOpen); tries++) {
+    if (!outcomeOf(current)) return current; // Moved on (rerun again): its next resolution settles it.
     try {
-      await deps.store.patchInstance(
+      return await deps.store.patchInstance(
         current,
-        { dueAt: undefined, ...(current.holdsRunOpen ? { holdsRunOpen: undefined } : {}) },
+        {
+          ...(keepDue ? {} : { dueAt: undefined }),
+          ...(current.holdsRunOpen ? { holdsRunOpen: undefined } : {}),
+        },
         current.holdsRunOpen ? { counters: { held: -1 }, reopen: false } : undefined,
       );
-      return;
     } catch (error) {
       if (!(error instanceof ConflictError) || tries >= REPLACE_TRIES) throw error;
-      // Only a hold must be released for sure; a due time another call cleared is fine.
       current = await deps.store.getInstance(finished.id);
-      if (!current?.holdsRunOpen) return;
+      if (!current?.holdsRunOpen) return current;
     }
   }
+  return current;
 }
 
 export async function closeRunIfDone(deps: ResolveDeps, runId: string): Promise<void> {
