@@ -68,6 +68,12 @@ export type RuntimeOptions = {
   functionsDirs?: string[];
   /** Overrides every queue's visibility timeout (tests that crash handlers on purpose). */
   visibilityTimeoutSeconds?: number;
+  /**
+   * Overrides every queue's receive count before a message moves to its DLQ: with a visibility
+   * timeout shorter than handlers take, messages come back while they are still being handled,
+   * and five receives no longer mean five failures.
+   */
+  maxReceiveCount?: number;
   logLevel?: string;
   /** Print the functions' embedded metrics (CloudWatch EMF lines) to stdout, as Lambda would. */
   metrics?: boolean;
@@ -141,7 +147,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const streamArn = await tableStreamArn(dynamoDbClient, tableName);
     dynamoDbClient.destroy();
 
-    const queues = await createQueues(sqs, sqsEndpoint, options.visibilityTimeoutSeconds);
+    const queues = await createQueues(sqs, sqsEndpoint, {
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      maxReceiveCount: options.maxReceiveCount,
+    });
     // The alert topic `sns` channels default to (fauxqs speaks SNS too).
     const snsClient = new SNSClient({ ...clientConfig, endpoint: sqsEndpoint });
     const { TopicArn: alertTopicArn = '' } = await snsClient.send(
@@ -369,7 +378,7 @@ type LocalQueue = { url: string; arn: string; dlqUrl: string };
 async function createQueues(
   sqs: SQSClient,
   endpoint: string,
-  visibilityOverride?: number,
+  overrides: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number },
 ): Promise<Record<QueueName, LocalQueue>> {
   const urlOf = (created: string | undefined) => `${endpoint}${new URL(created ?? '').pathname}`;
   const arnOf = async (url: string) => {
@@ -391,10 +400,10 @@ async function createQueues(
         new CreateQueueCommand({
           QueueName: localName(name),
           Attributes: {
-            VisibilityTimeout: String(visibilityOverride ?? visibilityTimeoutSeconds(name)),
+            VisibilityTimeout: String(overrides.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds(name)),
             RedrivePolicy: JSON.stringify({
               deadLetterTargetArn: await arnOf(dlqUrl),
-              maxReceiveCount: spec.maxReceiveCount,
+              maxReceiveCount: overrides.maxReceiveCount ?? spec.maxReceiveCount,
             }),
           },
         }),

@@ -11,8 +11,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultCounts } from '#local/fault-injection.ts';
 import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
+import { FINISHED_STATUSES, type InstanceStatus } from '#shared/model/instance.ts';
 import { seededRandom } from '#shared/util/seeded-random.ts';
-import { apiClient, scriptedCalls } from '../support/fault-runtime.ts';
+import { apiClient, deadLetteredMessages, scriptedCalls } from '../support/fault-runtime.ts';
 import {
   type Dag,
   dagArbitrary,
@@ -37,6 +38,13 @@ const SLOW_ATTEMPT_MS = 4_000;
  * that the sweep does not re-send, as late, work that only waits in a busy queue.
  */
 const GRACE_SECONDS = 5;
+/**
+ * A 2 s visibility timeout (AWS: 5,400 s) brings messages back while they are still being
+ * handled, so receives stop counting failures: a message moves to its DLQ only after this many.
+ * None may: a message given up on is work an operator would have to redrive.
+ */
+const VISIBILITY_TIMEOUT_SECONDS = 2;
+const MAX_RECEIVE_COUNT = 50;
 const RECONCILE_EVERY_MS = 3_000;
 /** Engine functions that crash and get throttled; the API (the suite's own reads) does not. */
 const FAULTY_FUNCTIONS = ['dispatch', 'resolve', 'retry-attempt', 'create-run', 'reconcile'].map(
@@ -61,7 +69,8 @@ beforeAll(async () => {
   runtime = await startRuntime({
     port: 0,
     functionsDirs: [join(PROJECT_ROOT, 'test', 'fixtures', 'functions')],
-    visibilityTimeoutSeconds: 2,
+    visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+    maxReceiveCount: MAX_RECEIVE_COUNT,
     graceSeconds: GRACE_SECONDS,
     duplicateDelivery: true,
     recordInvocations: true,
@@ -161,8 +170,14 @@ async function finishedRun(runId: string, timeoutMs = 240_000): Promise<Run> {
           ),
         }),
       );
+      // The run and what holds it last: a long report is read from its end.
+      const holding = ((body as unknown as { instances?: Instance[] }).instances ?? [])
+        .filter((i) => !FINISHED_STATUSES.has(i.status as InstanceStatus) && !i.blocked)
+        .map((i) => `${i.id} ${i.status}`);
       throw new Error(
-        `run ${runId} did not finish: ${JSON.stringify({ ...body, instances: undefined })}\n${open.join('\n')}`,
+        `run ${runId} did not finish:\n${open.join('\n')}\n` +
+          `run: ${JSON.stringify({ ...body, instances: undefined })}\n` +
+          `neither finished nor blocked: ${holding.join(', ') || 'none'}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -270,6 +285,9 @@ describe(`fault injection on the embedded runtime (seed ${SEED})`, () => {
     const timeouts = outcomes.reduce((n, o) => n + o.timeouts, 0);
     const injected = duplicated + faults.counts.crashes + faults.counts.throttles + timeouts;
     const violations = outcomes.flatMap((o) => o.violations);
+    const { sqs } = await import('#functions/commons/clients.ts');
+    const deadLettered = await deadLetteredMessages(runtime, sqs);
+    if (deadLettered > 0) violations.push(`${deadLettered} message(s) moved to a dead-letter queue`);
     const rows: [string, string][] = [
       ['seed', String(SEED)],
       ['runs completed', `${outcomes.length} of ${dags.length}`],
@@ -286,6 +304,7 @@ describe(`fault injection on the embedded runtime (seed ${SEED})`, () => {
         'attempts lost to crashes (failed by the reconciler)',
         String(outcomes.reduce((n, o) => n + o.lostAttempts, 0)),
       ],
+      ['messages moved to a dead-letter queue', String(deadLettered)],
       ['reconciler passes', String(reconcilerPasses)],
       ['wall seconds', seconds.toFixed(1)],
       ['violations', String(violations.length)],

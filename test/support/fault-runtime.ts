@@ -1,6 +1,7 @@
 // An embedded runtime with faults injected (every batch delivered twice, short visibility
 // and grace) and what the engine tests read from it.
 import { join } from 'node:path';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
 
 export function startFaultInjectingRuntime(): Promise<Runtime> {
@@ -8,12 +9,31 @@ export function startFaultInjectingRuntime(): Promise<Runtime> {
     port: 0,
     functionsDirs: [join(PROJECT_ROOT, 'test', 'fixtures', 'functions')],
     visibilityTimeoutSeconds: 2,
+    // Messages come back while still being handled: five receives are not five failures.
+    maxReceiveCount: 50,
     graceSeconds: 1,
     duplicateDelivery: true,
     recordInvocations: true,
     logLevel: 'ERROR',
     onError: () => {},
   });
+}
+
+/** Messages in the runtime's dead-letter queues: work SQS stopped redelivering. */
+export async function deadLetteredMessages(runtime: Runtime, client: SQSClient): Promise<number> {
+  let count = 0;
+  for (const url of Object.values(runtime.deadLetterQueueUrls)) {
+    const out = await client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    count +=
+      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  }
+  return count;
 }
 
 /** A JSON client of the runtime's API. */
