@@ -79,17 +79,18 @@ export async function resolveFinishedInstance(deps: ResolveDeps, finishedId: str
 
 /**
  * Reported: an operator's move no longer holds its run open, and (unless `keepDue`) the
- * reconciler need not report it again. A due time a concurrent duplicate cleared first is
- * fine; a hold must be released for sure. Answers the instance as it now stands.
+ * reconciler need not report it again. Answers the instance as it now stands, or undefined
+ * once it has moved on to a later finish (a rerun, an operator's move), which its own
+ * resolution settles: its hold and due time are not this one's to take.
  */
 async function settle(
   deps: ResolveDeps,
   finished: Instance,
   { keepDue }: { keepDue: boolean },
 ): Promise<Instance | undefined> {
-  let current: Instance | undefined = finished;
-  for (let tries = 0; current && ((!keepDue && current.dueAt) || current.holdsRunOpen); tries++) {
-    if (!outcomeOf(current)) return current; // Moved on (rerun again): its next resolution settles it.
+  let current = finished;
+  for (let tries = 0; ; tries++) {
+    if ((keepDue || !current.dueAt) && !current.holdsRunOpen) return current;
     try {
       return await deps.store.patchInstance(
         current,
@@ -101,12 +102,19 @@ async function settle(
       );
     } catch (error) {
       if (!(error instanceof ConflictError) || tries >= REPLACE_TRIES) throw error;
-      current = await deps.store.getInstance(finished.id);
-      if (!current?.holdsRunOpen) return current;
+      const fresh = await deps.store.getInstance(finished.id);
+      if (!fresh || !sameFinish(fresh, finished)) return undefined;
+      // A due time a concurrent duplicate cleared (or the reconciler moved) is fine; a hold
+      // must be released for sure.
+      if (!fresh.holdsRunOpen) return fresh;
+      current = fresh;
     }
   }
-  return current;
 }
+
+/** Whether `now` is still the finish `then` was, not a later one. */
+const sameFinish = (now: Instance, then: Instance) =>
+  outcomeOf(now) === outcomeOf(then) && now.transitions.length === then.transitions.length;
 
 export async function closeRunIfDone(deps: ResolveDeps, runId: string): Promise<void> {
   const run = await deps.store.getRun(runId);
