@@ -16,7 +16,7 @@ type Pending = { body: string; sent: () => void; failed: (error: unknown) => voi
  * A WorkQueue on SQS: JSON bodies, ten to a request, failed entries sent again. Messages sent
  * within `lingerMs` of each other, by one caller or several, share SendMessageBatch requests
  * (SQS bills each request); every caller's promise settles when its own messages are sent, or
- * fails with the request that carried them.
+ * fails if a request that carried them failed, or SQS refused one of them three times.
  */
 export function createSqsQueue<M>(options: {
   client: SQSClient;
@@ -37,8 +37,12 @@ export function createSqsQueue<M>(options: {
     waiting = [];
     for (const batch of batches) {
       sendBatch(batch.map((p) => p.body)).then(
-        () => {
-          for (const p of batch) p.sent();
+        (refused) => {
+          batch.forEach((p, j) => {
+            const reason = refused.get(j);
+            if (reason === undefined) p.sent();
+            else p.failed(new Error(`SQS refused a message to ${queueUrl}: ${reason}`));
+          });
         },
         (error: unknown) => {
           for (const p of batch) p.failed(error);
@@ -47,18 +51,17 @@ export function createSqsQueue<M>(options: {
     }
   };
 
-  async function sendBatch(bodies: string[]): Promise<void> {
+  /** Sends, and sends again what SQS refused; answers what it still refused, by position. */
+  async function sendBatch(bodies: string[]): Promise<Map<number, string>> {
     let entries = bodies.map((body, j) => ({ Id: String(j), MessageBody: body }));
-    for (let attempt = 1; entries.length > 0; attempt++) {
+    const refused = new Map<number, string>();
+    for (let attempt = 1; entries.length > 0 && attempt <= SEND_ATTEMPTS; attempt++) {
       const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-      const failed = new Set((out.Failed ?? []).map((f) => f.Id));
-      entries = entries.filter((e) => failed.has(e.Id));
-      if (entries.length > 0 && attempt >= SEND_ATTEMPTS) {
-        throw new Error(
-          `SQS refused ${entries.length} message(s) to ${queueUrl}: ${out.Failed?.[0]?.Message}`,
-        );
-      }
+      refused.clear();
+      for (const f of out.Failed ?? []) refused.set(Number(f.Id), f.Message ?? f.Code ?? 'refused');
+      entries = entries.filter((e) => refused.has(Number(e.Id)));
     }
+    return refused;
   }
 
   return {

@@ -19,6 +19,8 @@ export async function resourceGroupLimit(
 }
 
 export async function setResourceGroupLimit(deps: Pick<EngineDeps, 'store'>, group: string, limit: number) {
+  const stored = await deps.store.putResourceGroup(group, limit);
+  // After the write: a read under way meanwhile would otherwise cache the old limit again.
   cache.delete(group);
-  return deps.store.putResourceGroup(group, limit);
+  return stored;
 }

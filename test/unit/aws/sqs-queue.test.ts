@@ -1,5 +1,6 @@
 // The SQS work queue: sends made close together share SendMessageBatch requests (SQS bills
-// each), every caller waits for its own messages, and a refused request fails its callers only.
+// each), every caller waits for its own messages, and a failed request or a refused message
+// fails only the callers it belongs to.
 import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { createSqsQueue } from '#shared/aws/sqs-queue.ts';
@@ -62,7 +63,7 @@ describe('SQS work queue', () => {
     }));
     await expect(
       createSqsQueue({ client: refused.client, queueUrl: 'q', lingerMs: 0 }).send([message(1)]),
-    ).rejects.toThrow(/SQS refused 1 message\(s\) to q: KMS denied/);
+    ).rejects.toThrow('SQS refused a message to q: KMS denied');
     expect(refused.requests).toHaveLength(3);
   });
 
@@ -75,5 +76,19 @@ describe('SQS work queue', () => {
     await expect(second).rejects.toThrow('SQS unavailable');
     await queue.send([message(3)]);
     expect(sqs.requests).toEqual([['i1', 'i2'], ['i3']]);
+  });
+
+  it('fails only the caller whose message SQS kept refusing, not the others it shared requests with', async () => {
+    const sqs = fakeSqs((entries) => ({
+      Failed: entries
+        .filter((e) => JSON.parse(e.MessageBody).instanceId === 'i2')
+        .map((e) => ({ Id: e.Id, Message: 'KMS denied' })),
+    }));
+    const queue = createSqsQueue({ client: sqs.client, queueUrl: 'q', lingerMs: 5 });
+    const first = queue.send([message(1)]);
+    const second = queue.send([message(2), message(3)]);
+    await expect(second).rejects.toThrow('SQS refused a message to q: KMS denied');
+    await expect(first).resolves.toBeUndefined();
+    expect(sqs.requests).toEqual([['i1', 'i2', 'i3'], ['i2'], ['i2']]);
   });
 });
