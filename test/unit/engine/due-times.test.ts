@@ -4,60 +4,25 @@
 import { describe, expect, it } from 'vitest';
 import { dispatchInstance, finishAttempt } from '#shared/engine/attempts.ts';
 import { reconcile } from '#shared/engine/reconcile.ts';
-import { createPeriodicRun } from '#shared/engine/runs.ts';
-import { noopExecutor } from '#shared/executors/noop.ts';
-import { instanceId, periodicRunId } from '#shared/model/ids.ts';
-import { parseWorkflowDefinition } from '#shared/model/workflow.ts';
-import { memoryEngineDeps } from '../../support/memory-engine.ts';
-import { createMemoryQueues, deliver } from '../../support/memory-queues.ts';
-import { createMemoryStore } from '../../support/memory-store.ts';
+import { chainOfTwo } from '../../support/memory-engine.ts';
+import { deliver } from '../../support/memory-queues.ts';
 
-const PLANNED = '2026-03-01T02:00:00.000Z';
-const RUN_ID = periodicRunId('due', PLANNED);
 const GRACE = 300;
 const INLINE_LIMIT = 870;
 
-async function chainOfTwo(
-  maxInlineAttemptSeconds: number | undefined,
-  first: Record<string, unknown> = { type: 'noop' },
-) {
-  let now = new Date('2026-03-01T03:00:00.000Z').getTime();
-  const clock = { now: () => new Date(now), advance: (s: number) => (now += s * 1000) };
-  const store = createMemoryStore({});
-  const queues = createMemoryQueues();
-  const deps = memoryEngineDeps({
-    store,
-    queues,
-    clock,
-    executors: { noop: noopExecutor },
+const due = (maxInlineAttemptSeconds: number | undefined, first?: Record<string, unknown>) =>
+  chainOfTwo({
+    workflowId: 'due',
+    first,
     settings: { graceSeconds: GRACE, ...(maxInlineAttemptSeconds ? { maxInlineAttemptSeconds } : {}) },
   });
-  const definition = parseWorkflowDefinition({
-    id: 'due',
-    name: 'Due times',
-    tasks: [
-      { id: 'a', ...first },
-      { id: 'b', type: 'noop' },
-    ],
-    edges: [{ from: 'a', to: 'b' }],
-  });
-  await store.putWorkflowVersion(definition, {
-    owner: 't',
-    at: clock.now().toISOString(),
-    expectedVersion: 0,
-  });
-  await createPeriodicRun(deps, { workflowId: 'due', plannedTime: PLANNED, type: 'PERIODIC' });
-  return { deps, store, queues, clock };
-}
 
-const a = instanceId(RUN_ID, 'a');
-const b = instanceId(RUN_ID, 'b');
 const seconds = (from: string, to: string | undefined) =>
   (new Date(to ?? 0).getTime() - new Date(from).getTime()) / 1000;
 
 describe('due times of finished instances', () => {
   it('keeps the due time an inline attempt started with, and the reconciler resolves a lost completion by then', async () => {
-    const { deps, store, queues, clock } = await chainOfTwo(INLINE_LIMIT);
+    const { deps, store, queues, clock, a, b } = await due(INLINE_LIMIT);
     queues.take((m) => m.kind === 'dispatch' && m.instanceId === a);
     clock.advance(1);
     expect(await dispatchInstance(deps, a)).toBe('STARTED');
@@ -78,7 +43,7 @@ describe('due times of finished instances', () => {
   });
 
   it('moves the due time to the grace after the finish when the attempt may run longer than a function', async () => {
-    const { deps, store, queues, clock } = await chainOfTwo(undefined);
+    const { deps, store, queues, clock, a } = await due(undefined);
     queues.take((m) => m.kind === 'dispatch' && m.instanceId === a);
     clock.advance(1);
     await dispatchInstance(deps, a);
@@ -88,7 +53,7 @@ describe('due times of finished instances', () => {
 
   it('moves the due time to the grace after the finish when the attempt waited outside a function (a callback)', async () => {
     const callback = { type: 'callback', timeoutSeconds: 600, config: {} };
-    const { deps, store, queues, clock } = await chainOfTwo(INLINE_LIMIT, callback);
+    const { deps, store, queues, clock, a } = await due(INLINE_LIMIT, callback);
     queues.take((m) => m.kind === 'dispatch' && m.instanceId === a);
     await dispatchInstance(deps, a);
     const waiting = await store.getInstance(a);
