@@ -113,6 +113,7 @@ export const runSchema = z
     parameters: z.record(z.string(), z.unknown()),
     parent: z.object({ runId: z.string(), instanceId: z.string(), attempt: z.number() }).optional(),
     backfillId: z.string().optional(),
+    backfillSlot: z.number().int().optional().meta({ description: "the position in its backfill's plan" }),
   })
   .meta({ id: 'Run' });
 

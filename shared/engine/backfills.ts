@@ -137,6 +137,17 @@ function selectTasks(definition: WorkflowDefinition, tasks: string[], includeDow
 const runIdOf = (backfill: Backfill, slot: BackfillSlot) =>
   `${backfill.workflowId}.B${backfill.id}${compactTime(slot.dataTime)}${backfill.parameterSets ? `p${slot.parameterSet}` : ''}`;
 
+/** Counts a closed run once; answers the backfill as it now stands. */
+async function countRun(
+  deps: EngineDeps,
+  backfillId: string,
+  slot: number | undefined,
+  status: Run['status'],
+) {
+  const counted = await deps.store.countBackfillRunClosed(backfillId, { slot, failed: status !== 'SUCCESS' });
+  return counted ?? (await deps.store.getBackfill(backfillId));
+}
+
 /** Starts runs while the backfill is RUNNING, has slots left and is under its parallelism. */
 export async function startRuns(deps: EngineDeps, backfillId: string): Promise<void> {
   for (;;) {
@@ -154,15 +165,34 @@ export async function startRuns(deps: EngineDeps, backfillId: string): Promise<v
       dataTime: slot.dataTime,
       parameters: { ...claimed.parameters, ...claimed.parameterSets?.[slot.parameterSet] },
       backfillId,
+      backfillSlot: claimed.next - 1,
       ...(claimed.tasks ? { tasks: claimed.tasks } : {}),
     });
   }
 }
 
 /** When one of its runs closes: count it, finish the backfill or start the next runs. */
-export async function onBackfillRunClosed(deps: EngineDeps, run: Run): Promise<void> {
+export async function onBackfillRunClosed(
+  deps: EngineDeps,
+  run: Run,
+  { closedBefore }: { closedBefore: boolean },
+): Promise<void> {
   if (!run.backfillId) return;
-  const backfill = await deps.store.countBackfillRunClosed(run.backfillId, run.status !== 'SUCCESS');
+  const slot = run.backfillSlot;
+  let backfill: Backfill | undefined;
+  if (closedBefore) {
+    // A later look at a closed run (a redelivery, the reconciler): count it only if the stop
+    // came between its close and its count, then go on from there; it costs a read, not a
+    // write refused. A run without a slot cannot tell: it was counted at its first close.
+    if (slot === undefined) return;
+    backfill = await deps.store.getBackfill(run.backfillId);
+    if (backfill && !backfill.slots[slot]?.counted) {
+      backfill = await countRun(deps, run.backfillId, slot, run.status);
+    }
+  } else {
+    backfill = await countRun(deps, run.backfillId, slot, run.status);
+  }
+  if (!backfill) return;
   if (backfill.progress.done >= backfill.progress.total) {
     await deps.store.setBackfillStatus(
       backfill.id,

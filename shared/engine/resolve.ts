@@ -118,7 +118,13 @@ const sameFinish = (now: Instance, then: Instance) =>
 
 export async function closeRunIfDone(deps: ResolveDeps, runId: string): Promise<void> {
   const run = await deps.store.getRun(runId);
-  if (run?.status !== 'RUNNING' || run.unfinished > 0) return;
+  if (!run) return;
+  if (run.status !== 'RUNNING') {
+    // Closed before: a stop right after the close may have left what follows it undone.
+    await afterClose(deps, run, 'BEFORE');
+    return;
+  }
+  if (run.unfinished > 0) return;
   const status = deriveRunStatus(run);
   const closed = await deps.store.closeRun(run.id, status, deps.clock.now().toISOString(), run);
   if (!closed) {
@@ -129,9 +135,21 @@ export async function closeRunIfDone(deps: ResolveDeps, runId: string): Promise<
     }
     return;
   }
-  if (run.parent) await finishParentOfChild(deps, { ...run, status });
-  // A backfill counts each of its runs once: a rerun that closes a run again leaves its progress be.
-  if (run.backfillId && closed === 'FIRST') await onBackfillRunClosed(deps, { ...run, status });
+  await afterClose(deps, { ...run, status }, closed);
+}
+
+/**
+ * What follows a run's close, made again whenever a resolution finds the run closed, and so
+ * idempotent step by step: the parent's attempt hears of its child run once it is still
+ * waiting for it; a backfill counts each run once (a rerun that closes a run again leaves
+ * its progress be), then starts what is next.
+ */
+async function afterClose(deps: ResolveDeps, run: Run, close: 'FIRST' | 'AGAIN' | 'BEFORE'): Promise<void> {
+  if (run.parent) await finishParentOfChild(deps, run);
+  if (!run.backfillId) return;
+  // A run made before runs kept their backfill slot can only be counted at its first close.
+  if (run.backfillSlot === undefined && close !== 'FIRST') return;
+  await onBackfillRunClosed(deps, run, { closedBefore: close === 'BEFORE' });
 }
 
 const sameCounters = (a: Run, b: Run) =>

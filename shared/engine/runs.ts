@@ -29,8 +29,9 @@ export type CreateRunRequest = {
   parameters?: Record<string, unknown>;
   /** For a child run (a `subworkflow` task): the instance and attempt waiting for it. */
   parent?: RunParent;
-  /** For a supplementary run: its backfill, and the tasks it runs (all when absent). */
+  /** For a supplementary run: its backfill and slot, and the tasks it runs (all when absent). */
   backfillId?: string;
+  backfillSlot?: number;
   tasks?: string[];
 };
 
@@ -99,6 +100,7 @@ async function createRun(
     blocked: 0,
     ...(request.parent ? { parent: request.parent } : {}),
     ...(request.backfillId ? { backfillId: request.backfillId } : {}),
+    ...(request.backfillSlot === undefined ? {} : { backfillSlot: request.backfillSlot }),
     ...(request.tasks ? { tasks: request.tasks } : {}),
   };
   const created = await deps.store.createRun(run);

@@ -4,7 +4,8 @@
 export type BackfillStatus = 'RUNNING' | 'PAUSED' | 'CANCELLED' | 'SUCCESS' | 'FAILED';
 
 /** One planned run: a data time and, for a batch backfill, the index of its parameter set. */
-export type BackfillSlot = { dataTime: string; parameterSet: number };
+/** One run of the plan; `counted` once its run's close is in the progress (once, whatever reruns close it again). */
+export type BackfillSlot = { dataTime: string; parameterSet: number; counted?: true };
 
 export type Backfill = {
   id: string;

@@ -27,8 +27,9 @@ export type Run = {
   /** Instances an operator moved whose downstream has not heard yet (see RunCounter). */
   held?: number;
   parent?: RunParent;
-  /** The backfill that made this SUPPLEMENTARY run. */
+  /** The backfill that made this SUPPLEMENTARY run, and the slot of its plan it fills. */
   backfillId?: string;
+  backfillSlot?: number;
   /** When only some tasks run (a backfill's task subset). */
   tasks?: string[];
 };

@@ -266,8 +266,13 @@ export type Store = {
    * `parallelism` runs are active; answers the backfill as updated, or undefined.
    */
   claimBackfillSlot(id: string, next: number): Promise<Backfill | undefined>;
-  /** Counts one of its runs as closed (done, or failed too); answers the backfill as updated. */
-  countBackfillRunClosed(id: string, failed: boolean): Promise<Backfill>;
+  /**
+   * Counts one of its runs as closed (done, or failed too), once: a slot's run is counted only
+   * if the slot is not marked counted yet, and marked in the same write. Answers the backfill
+   * as updated, or undefined when the slot was counted before. A run without a slot (made
+   * before runs kept theirs) is counted unconditionally.
+   */
+  countBackfillRunClosed(id: string, run: { slot?: number; failed: boolean }): Promise<Backfill | undefined>;
   /** Moves the backfill from one of `from` to `to`; answers whether it did. */
   setBackfillStatus(id: string, from: BackfillStatus[], to: BackfillStatus): Promise<boolean>;
 

@@ -652,9 +652,14 @@ function createAtomicStore(): MemoryStore {
       return copy(b);
     },
 
-    async countBackfillRunClosed(id, failed) {
+    async countBackfillRunClosed(id, { slot, failed }) {
       const b = backfills.get(id);
-      if (!b) throw new Error(`no backfill ${id}`);
+      if (!b) return undefined;
+      if (slot !== undefined) {
+        const marked = b.slots[slot];
+        if (!marked || marked.counted) return undefined;
+        marked.counted = true;
+      }
       b.progress.done += 1;
       if (failed) b.progress.failed += 1;
       b.progress.running -= 1;

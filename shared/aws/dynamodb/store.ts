@@ -848,19 +848,30 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       }
     },
 
-    async countBackfillRunClosed(id, failed) {
-      const out = await client.send(
-        new UpdateCommand({
-          TableName,
-          Key: backfillKey(id),
-          UpdateExpression: failed
-            ? 'SET progress.done = progress.done + :one, progress.failed = progress.failed + :one, progress.running = progress.running - :one'
-            : 'SET progress.done = progress.done + :one, progress.running = progress.running - :one',
-          ExpressionAttributeValues: { ':one': 1 },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return backfillFromItem(out.Attributes ?? {});
+    async countBackfillRunClosed(id, { slot, failed }) {
+      const sets = ['progress.done = progress.done + :one', 'progress.running = progress.running - :one'];
+      if (failed) sets.push('progress.failed = progress.failed + :one');
+      // The slot's mark is written with the count, and only if absent: a count made once.
+      const marked = slot !== undefined && Number.isSafeInteger(slot) && slot >= 0;
+      if (marked) sets.push(`slots[${slot}].counted = :true`);
+      try {
+        const out = await client.send(
+          new UpdateCommand({
+            TableName,
+            Key: backfillKey(id),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: marked
+              ? `attribute_exists(pk) AND attribute_exists(slots[${slot}]) AND attribute_not_exists(slots[${slot}].counted)`
+              : 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':one': 1, ...(marked ? { ':true': true } : {}) },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return backfillFromItem(out.Attributes ?? {});
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
     },
 
     async setBackfillStatus(id, from, to) {

@@ -1,0 +1,86 @@
+// A backfill's progress in DynamoDB (Local): each slot's run is counted once, its mark written
+// with the count; a run without a slot (made before runs kept theirs) is counted as before.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/constants.ts';
+import { createRondoTable, type LocalDynamoDb, startDynamoDbLocal } from '#local/dynamodb.ts';
+import { createDynamoDbStore } from '#shared/aws/dynamodb/store.ts';
+import type { Backfill } from '#shared/model/backfill.ts';
+import type { Store } from '#shared/ports/store.ts';
+
+const TABLE = 'backfill-items';
+let dynamoDb: LocalDynamoDb;
+let store: Store;
+
+beforeAll(async () => {
+  dynamoDb = await startDynamoDbLocal({});
+  const raw = new DynamoDBClient({
+    endpoint: dynamoDb.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  await createRondoTable(raw, TABLE);
+  const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  store = createDynamoDbStore({ client, tableName: TABLE });
+}, 60_000);
+
+afterAll(async () => {
+  await dynamoDb?.stop();
+});
+
+function runningBackfill(id: string): Backfill {
+  const slots = ['2026-03-01', '2026-03-02', '2026-03-03'].map((day) => ({
+    dataTime: `${day}T00:00:00.000Z`,
+    parameterSet: 0,
+  }));
+  return {
+    id,
+    workflowId: 'daily',
+    status: 'RUNNING',
+    from: slots[0]?.dataTime ?? '',
+    to: slots[2]?.dataTime ?? '',
+    order: 'ASC',
+    parallelism: 3,
+    includeDownstream: false,
+    slots,
+    next: 3,
+    progress: { total: 3, done: 0, failed: 0, running: 3 },
+    createdAt: '2026-03-10T00:00:00.000Z',
+    createdBy: 'tester',
+  };
+}
+
+describe('backfill items in DynamoDB', () => {
+  it("counts each slot's run once, and marks the slot with the count", async () => {
+    await store.putBackfill(runningBackfill('bf-once'));
+    const first = await store.countBackfillRunClosed('bf-once', { slot: 1, failed: false });
+    expect(first?.progress).toEqual({ total: 3, done: 1, failed: 0, running: 2 });
+    expect(first?.slots.map((s) => s.counted ?? false)).toEqual([false, true, false]);
+    // The same run closing again (a rerun), or its close seen again: not counted again.
+    expect(await store.countBackfillRunClosed('bf-once', { slot: 1, failed: true })).toBeUndefined();
+    const failed = await store.countBackfillRunClosed('bf-once', { slot: 2, failed: true });
+    expect(failed?.progress).toEqual({ total: 3, done: 2, failed: 1, running: 1 });
+    expect((await store.getBackfill('bf-once'))?.progress).toEqual({
+      total: 3,
+      done: 2,
+      failed: 1,
+      running: 1,
+    });
+  });
+
+  it('counts a run without a slot at every call, as runs were counted before they kept their slot', async () => {
+    await store.putBackfill(runningBackfill('bf-legacy'));
+    await store.countBackfillRunClosed('bf-legacy', { failed: false });
+    const second = await store.countBackfillRunClosed('bf-legacy', { failed: false });
+    expect(second?.progress).toEqual({ total: 3, done: 2, failed: 0, running: 1 });
+  });
+
+  it('counts nothing for a backfill or a slot that does not exist, and writes nothing', async () => {
+    expect(await store.countBackfillRunClosed('bf-none', { slot: 0, failed: false })).toBeUndefined();
+    expect(await store.getBackfill('bf-none')).toBeUndefined();
+    await store.putBackfill(runningBackfill('bf-short'));
+    expect(await store.countBackfillRunClosed('bf-short', { slot: 7, failed: false })).toBeUndefined();
+    expect((await store.getBackfill('bf-short'))?.progress.done).toBe(0);
+  });
+});

@@ -1,0 +1,95 @@
+// A backfill counts each of its runs once when it closes, then starts the next. Should the
+// resolution that closed a run stop before the count, the run's last instance is still due:
+// the reconciler resolves it again, finds the run closed and its slot not counted, counts it
+// and goes on. Deliveries that find the run closed and counted change nothing.
+import { describe, expect, it } from 'vitest';
+import { createBackfill } from '#shared/engine/backfills.ts';
+import { reconcile } from '#shared/engine/reconcile.ts';
+import { noopExecutor } from '#shared/executors/noop.ts';
+import { parseWorkflowDefinition } from '#shared/model/workflow.ts';
+import { memoryEngineDeps } from '../../support/memory-engine.ts';
+import { createMemoryQueues, deliver } from '../../support/memory-queues.ts';
+import { createMemoryStore } from '../../support/memory-store.ts';
+
+const GRACE = 300;
+
+async function dailyWorkflow() {
+  let now = new Date('2026-03-10T00:00:00.000Z').getTime();
+  const clock = { now: () => new Date(now), advance: (s: number) => (now += s * 1000) };
+  const store = createMemoryStore({});
+  const queues = createMemoryQueues();
+  const deps = memoryEngineDeps({
+    store,
+    queues,
+    clock,
+    executors: { noop: noopExecutor },
+    settings: { graceSeconds: GRACE },
+  });
+  const definition = parseWorkflowDefinition({
+    id: 'daily',
+    name: 'Daily',
+    schedule: { expression: 'cron(0 2 * * ? *)', cycle: 'DAY', timezone: 'UTC', status: 'PAUSED' },
+    tasks: [{ id: 'only', type: 'noop' }],
+    edges: [],
+  });
+  await store.putWorkflowVersion(definition, {
+    owner: 't',
+    at: clock.now().toISOString(),
+    expectedVersion: 0,
+  });
+  /** Delivers every pending message, and what they send, in order. */
+  const settle = async () => {
+    while (queues.pending.length > 0) for (const message of queues.take()) await deliver(deps, message);
+  };
+  return { deps, store, queues, clock, settle };
+}
+
+const threeDays = {
+  from: '2026-03-01T00:00:00Z',
+  to: '2026-03-03T00:00:00Z',
+  order: 'ASC',
+  parallelism: 1,
+} as const;
+
+describe('backfill progress', () => {
+  it('counts a run whose count a stopped resolution missed, once, and goes on to the next run', async () => {
+    const { deps, store, queues, clock, settle } = await dailyWorkflow();
+    // The first count fails: the resolution that closed the first run stops right there.
+    const count = store.countBackfillRunClosed.bind(store);
+    let stops = 1;
+    store.countBackfillRunClosed = async (id, run) => {
+      if (stops-- > 0) throw new Error('the function stopped');
+      return count(id, run);
+    };
+    const backfill = await createBackfill(deps, 'daily', threeDays, 'tester');
+    const dispatches = queues.take((m) => m.kind === 'dispatch');
+    for (const message of dispatches) await deliver(deps, message);
+    const [completion] = queues.take((m) => m.kind === 'completion');
+    if (!completion) throw new Error('no completion message');
+    await expect(deliver(deps, completion)).rejects.toThrow('the function stopped');
+    // Its message is lost; the first run is closed, but the backfill has not heard.
+    const [firstRunId] = (await store.listRuns({ workflowId: 'daily', limit: 10 })).items.map((r) => r.id);
+    expect((await store.getRun(firstRunId ?? ''))?.status).toBe('SUCCESS');
+    expect((await store.getBackfill(backfill.id))?.progress).toMatchObject({ done: 0, running: 1 });
+
+    clock.advance(GRACE + 1);
+    expect((await reconcile(deps, { perShard: 10 })).healed).toEqual({ RERESOLVED: 1 });
+    await settle();
+    expect(await store.getBackfill(backfill.id)).toMatchObject({
+      status: 'SUCCESS',
+      progress: { total: 3, done: 3, failed: 0, running: 0 },
+    });
+
+    // Every run's completion delivered once more: nothing is counted twice.
+    const runs = (await store.listRuns({ workflowId: 'daily', limit: 10 })).items;
+    expect(runs.map((r) => r.backfillSlot).sort()).toEqual([0, 1, 2]);
+    for (const run of runs) await deliver(deps, { kind: 'completion', instanceId: `${run.id}.only` });
+    await settle();
+    expect((await store.getBackfill(backfill.id))?.progress).toEqual({
+      total: 3,
+      done: 3,
+      failed: 0,
+      running: 0,
+    });
+  });
+});
