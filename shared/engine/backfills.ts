@@ -137,21 +137,10 @@ function selectTasks(definition: WorkflowDefinition, tasks: string[], includeDow
 const runIdOf = (backfill: Backfill, slot: BackfillSlot) =>
   `${backfill.workflowId}.B${backfill.id}${compactTime(slot.dataTime)}${backfill.parameterSets ? `p${slot.parameterSet}` : ''}`;
 
-/** Counts a closed run once; answers the backfill as it now stands. */
-async function countRun(
-  deps: EngineDeps,
-  backfillId: string,
-  slot: number | undefined,
-  status: Run['status'],
-) {
-  const counted = await deps.store.countBackfillRunClosed(backfillId, { slot, failed: status !== 'SUCCESS' });
-  return counted ?? (await deps.store.getBackfill(backfillId));
-}
-
 /** Starts runs while the backfill is RUNNING, has slots left and is under its parallelism. */
-export async function startRuns(deps: EngineDeps, backfillId: string): Promise<void> {
-  for (;;) {
-    const current = await deps.store.getBackfill(backfillId);
+export async function startRuns(deps: EngineDeps, backfillId: string, read?: Backfill): Promise<void> {
+  for (let current = read; ; current = undefined) {
+    current ??= await deps.store.getBackfill(backfillId);
     if (current?.status !== 'RUNNING' || current.next >= current.progress.total) return;
     if (current.progress.running >= current.parallelism) return;
     const claimed = await deps.store.claimBackfillSlot(backfillId, current.next);
@@ -171,37 +160,57 @@ export async function startRuns(deps: EngineDeps, backfillId: string): Promise<v
   }
 }
 
-/** When one of its runs closes: count it, finish the backfill or start the next runs. */
+const COUNT_TRIES = 5;
+
+/**
+ * When one of its runs closes: count it (once), then finish the backfill or start the next
+ * runs. `closedBefore`: a later look at a closed run (a redelivery, a late resolution, the
+ * reconciler after a stop between the close and the count), which counts the run only if its
+ * slot is not counted yet, and only while every count so far marked its slot (a run counted
+ * by an earlier release, or one closing meanwhile, could otherwise be counted twice).
+ */
 export async function onBackfillRunClosed(
   deps: EngineDeps,
   run: Run,
   { closedBefore }: { closedBefore: boolean },
 ): Promise<void> {
-  if (!run.backfillId) return;
-  const slot = run.backfillSlot;
+  const { backfillId, backfillSlot: slot } = run;
+  if (!backfillId) return;
+  const failed = run.status !== 'SUCCESS';
   let backfill: Backfill | undefined;
-  if (closedBefore) {
-    // A later look at a closed run (a redelivery, the reconciler): count it only if the stop
-    // came between its close and its count, then go on from there; it costs a read, not a
-    // write refused. A run without a slot cannot tell: it was counted at its first close.
-    if (slot === undefined) return;
-    backfill = await deps.store.getBackfill(run.backfillId);
-    if (backfill && !backfill.slots[slot]?.counted) {
-      backfill = await countRun(deps, run.backfillId, slot, run.status);
-    }
+  if (!closedBefore) {
+    backfill =
+      (await deps.store.countBackfillRunClosed(backfillId, { slot, failed })) ??
+      (await deps.store.getBackfill(backfillId));
   } else {
-    backfill = await countRun(deps, run.backfillId, slot, run.status);
+    if (slot === undefined) return; // counted at its first close, unmarked: nothing to tell
+    for (let tries = 0; ; tries++) {
+      backfill = await deps.store.getBackfill(backfillId);
+      const counted = backfill?.countedSlots ?? [];
+      if (!backfill || counted.includes(slot) || backfill.progress.done !== counted.length) break;
+      const updated = await deps.store.countBackfillRunClosed(backfillId, {
+        slot,
+        failed,
+        ifDone: backfill.progress.done,
+      });
+      if (updated || tries >= COUNT_TRIES) {
+        backfill = updated ?? backfill;
+        break;
+      }
+    }
   }
   if (!backfill) return;
   if (backfill.progress.done >= backfill.progress.total) {
-    await deps.store.setBackfillStatus(
-      backfill.id,
-      ['RUNNING', 'PAUSED'],
-      backfill.progress.failed > 0 ? 'FAILED' : 'SUCCESS',
-    );
+    if (backfill.status === 'RUNNING' || backfill.status === 'PAUSED') {
+      await deps.store.setBackfillStatus(
+        backfill.id,
+        ['RUNNING', 'PAUSED'],
+        backfill.progress.failed > 0 ? 'FAILED' : 'SUCCESS',
+      );
+    }
     return;
   }
-  await startRuns(deps, backfill.id);
+  await startRuns(deps, backfill.id, backfill);
 }
 
 export async function getBackfill(deps: Pick<EngineDeps, 'store'>, id: string): Promise<Backfill> {
@@ -230,6 +239,6 @@ export async function controlBackfill(deps: EngineDeps, id: string, action: 'pau
 
 /** What the API shows: the backfill without its slot list. */
 export function backfillView(backfill: Backfill) {
-  const { slots: _slots, next: _next, ...view } = backfill;
+  const { slots: _slots, next: _next, countedSlots: _counted, ...view } = backfill;
   return view;
 }

@@ -1,5 +1,6 @@
 // `subworkflow` tasks: an attempt starts a child run of another workflow (same data time,
 // mapped parameters) and waits; the child's closing finishes the attempt with its status.
+import { ConflictError } from '../errors.ts';
 import { childRunId } from '../model/ids.ts';
 import { currentAttempt, type Instance } from '../model/instance.ts';
 import type { Run } from '../model/run.ts';
@@ -42,9 +43,20 @@ export async function startChildRun(deps: EngineDeps, instance: Instance, config
 export async function finishParentOfChild(deps: EngineDeps, child: Run): Promise<void> {
   const parent = child.parent;
   if (!parent) return;
-  const instance = await deps.store.getInstance(parent.instanceId);
-  if (instance?.status !== 'RUNNING' || currentAttempt(instance) !== parent.attempt) return;
-  await finishAttempt(deps, instance, childResult(child));
+  const waiting = async () => {
+    const instance = await deps.store.getInstance(parent.instanceId);
+    return instance?.status === 'RUNNING' && currentAttempt(instance) === parent.attempt
+      ? instance
+      : undefined;
+  };
+  const instance = await waiting();
+  if (!instance) return;
+  try {
+    await finishAttempt(deps, instance, childResult(child));
+  } catch (error) {
+    // Another call reported the same child first (a duplicate, a late resolution): done.
+    if (!(error instanceof ConflictError) || (await waiting())) throw error;
+  }
 }
 
 /** The reconciler's question for a silent subworkflow attempt: has its child closed? */

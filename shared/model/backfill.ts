@@ -4,8 +4,7 @@
 export type BackfillStatus = 'RUNNING' | 'PAUSED' | 'CANCELLED' | 'SUCCESS' | 'FAILED';
 
 /** One planned run: a data time and, for a batch backfill, the index of its parameter set. */
-/** One run of the plan; `counted` once its run's close is in the progress (once, whatever reruns close it again). */
-export type BackfillSlot = { dataTime: string; parameterSet: number; counted?: true };
+export type BackfillSlot = { dataTime: string; parameterSet: number };
 
 export type Backfill = {
   id: string;
@@ -24,9 +23,18 @@ export type Backfill = {
   /** The next slot to start. */
   next: number;
   progress: { total: number; done: number; failed: number; running: number };
+  /**
+   * The slots whose run's close is in `progress`: a run is counted once, whatever reruns close
+   * it again. Runs made before runs kept their slot were counted without a mark.
+   */
+  countedSlots?: number[];
   createdAt: string;
   createdBy: string;
 };
 
-/** The most runs one backfill may plan: ten years of daily runs, or a week of minutes. */
-export const MAX_BACKFILL_RUNS = 10_000;
+/**
+ * The most runs one backfill may plan: ten years of daily runs (3,653), or three days of
+ * minutes (4,320). The plan is one DynamoDB item (at most 400 KB): 5,000 slots, every one
+ * counted, come to about 270 KB, which leaves room for parameters.
+ */
+export const MAX_BACKFILL_RUNS = 5_000;

@@ -1,5 +1,6 @@
-// A backfill's progress in DynamoDB (Local): each slot's run is counted once, its mark written
-// with the count; a run without a slot (made before runs kept theirs) is counted as before.
+// A backfill's progress in DynamoDB (Local): each slot's run is counted once, the slot added
+// to the counted ones in the same write; a run without a slot (made before runs kept theirs)
+// is counted as before.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,21 +53,28 @@ function runningBackfill(id: string): Backfill {
 }
 
 describe('backfill items in DynamoDB', () => {
-  it("counts each slot's run once, and marks the slot with the count", async () => {
+  it("counts each slot's run once, and adds the slot to the counted ones", async () => {
     await store.putBackfill(runningBackfill('bf-once'));
     const first = await store.countBackfillRunClosed('bf-once', { slot: 1, failed: false });
     expect(first?.progress).toEqual({ total: 3, done: 1, failed: 0, running: 2 });
-    expect(first?.slots.map((s) => s.counted ?? false)).toEqual([false, true, false]);
+    expect(first?.countedSlots).toEqual([1]);
     // The same run closing again (a rerun), or its close seen again: not counted again.
     expect(await store.countBackfillRunClosed('bf-once', { slot: 1, failed: true })).toBeUndefined();
     const failed = await store.countBackfillRunClosed('bf-once', { slot: 2, failed: true });
     expect(failed?.progress).toEqual({ total: 3, done: 2, failed: 1, running: 1 });
-    expect((await store.getBackfill('bf-once'))?.progress).toEqual({
-      total: 3,
-      done: 2,
-      failed: 1,
-      running: 1,
+    expect(await store.getBackfill('bf-once')).toMatchObject({
+      progress: { total: 3, done: 2, failed: 1, running: 1 },
+      countedSlots: [1, 2],
     });
+  });
+
+  it('counts only while the done count is what the caller read', async () => {
+    await store.putBackfill(runningBackfill('bf-if-done'));
+    expect(
+      await store.countBackfillRunClosed('bf-if-done', { slot: 0, failed: false, ifDone: 1 }),
+    ).toBeUndefined();
+    const counted = await store.countBackfillRunClosed('bf-if-done', { slot: 0, failed: false, ifDone: 0 });
+    expect(counted).toMatchObject({ progress: { done: 1 }, countedSlots: [0] });
   });
 
   it('counts a run without a slot at every call, as runs were counted before they kept their slot', async () => {

@@ -652,13 +652,12 @@ function createAtomicStore(): MemoryStore {
       return copy(b);
     },
 
-    async countBackfillRunClosed(id, { slot, failed }) {
+    async countBackfillRunClosed(id, { slot, failed, ifDone }) {
       const b = backfills.get(id);
-      if (!b) return undefined;
+      if (!b || (ifDone !== undefined && b.progress.done !== ifDone)) return undefined;
       if (slot !== undefined) {
-        const marked = b.slots[slot];
-        if (!marked || marked.counted) return undefined;
-        marked.counted = true;
+        if (slot >= b.progress.total || b.countedSlots?.includes(slot)) return undefined;
+        b.countedSlots = [...(b.countedSlots ?? []), slot].sort((x, y) => x - y);
       }
       b.progress.done += 1;
       if (failed) b.progress.failed += 1;

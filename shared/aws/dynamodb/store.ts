@@ -848,22 +848,29 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       }
     },
 
-    async countBackfillRunClosed(id, { slot, failed }) {
+    async countBackfillRunClosed(id, { slot, failed, ifDone }) {
       const sets = ['progress.done = progress.done + :one', 'progress.running = progress.running - :one'];
       if (failed) sets.push('progress.failed = progress.failed + :one');
-      // The slot's mark is written with the count, and only if absent: a count made once.
-      const marked = slot !== undefined && Number.isSafeInteger(slot) && slot >= 0;
-      if (marked) sets.push(`slots[${slot}].counted = :true`);
+      const conditions = ['attribute_exists(pk)'];
+      const values: Record<string, unknown> = { ':one': 1 };
+      // The slot is added to the counted ones in the same write, and only if absent: once.
+      if (slot !== undefined) {
+        conditions.push('progress.#total > :slot', 'NOT contains(countedSlots, :slot)');
+        Object.assign(values, { ':slot': slot, ':slots': new Set([slot]) });
+      }
+      if (ifDone !== undefined) {
+        conditions.push('progress.done = :done');
+        values[':done'] = ifDone;
+      }
       try {
         const out = await client.send(
           new UpdateCommand({
             TableName,
             Key: backfillKey(id),
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: marked
-              ? `attribute_exists(pk) AND attribute_exists(slots[${slot}]) AND attribute_not_exists(slots[${slot}].counted)`
-              : 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':one': 1, ...(marked ? { ':true': true } : {}) },
+            UpdateExpression: `SET ${sets.join(', ')}${slot === undefined ? '' : ' ADD countedSlots :slots'}`,
+            ConditionExpression: conditions.join(' AND '),
+            ...(slot === undefined ? {} : { ExpressionAttributeNames: { '#total': 'total' } }),
+            ExpressionAttributeValues: values,
             ReturnValues: 'ALL_NEW',
           }),
         );
@@ -1346,6 +1353,8 @@ function previousDay(day: string): string {
 }
 
 function backfillFromItem(item: Record<string, unknown>): Backfill {
-  const { pk: _pk, sk: _sk, kind: _kind, ...backfill } = item;
-  return backfill as Backfill;
+  const { pk: _pk, sk: _sk, kind: _kind, countedSlots, ...backfill } = item;
+  // A number set: read as a Set, kept in the model as a sorted list.
+  const counted = countedSlots instanceof Set ? [...(countedSlots as Set<number>)].sort((a, b) => a - b) : [];
+  return { ...backfill, ...(counted.length ? { countedSlots: counted } : {}) } as Backfill;
 }

@@ -1,7 +1,8 @@
 // A backfill counts each of its runs once when it closes, then starts the next. Should the
 // resolution that closed a run stop before the count, the run's last instance is still due:
 // the reconciler resolves it again, finds the run closed and its slot not counted, counts it
-// and goes on. Deliveries that find the run closed and counted change nothing.
+// and goes on. Deliveries that find the run closed and counted change nothing. And a plan
+// holds at most what one DynamoDB item can.
 import { describe, expect, it } from 'vitest';
 import { createBackfill } from '#shared/engine/backfills.ts';
 import { reconcile } from '#shared/engine/reconcile.ts';
@@ -91,5 +92,41 @@ describe('backfill progress', () => {
       failed: 0,
       running: 0,
     });
+  });
+
+  it('does not count again, on a later look, a run an earlier release counted without its slot', async () => {
+    const { deps, store, queues, clock, settle } = await dailyWorkflow();
+    const count = store.countBackfillRunClosed.bind(store);
+    let stops = 1;
+    store.countBackfillRunClosed = async (id, run) => {
+      if (stops-- > 0) throw new Error('the function stopped');
+      return count(id, run);
+    };
+    const backfill = await createBackfill(deps, 'daily', threeDays, 'tester');
+    for (const message of queues.take((m) => m.kind === 'dispatch')) await deliver(deps, message);
+    const [completion] = queues.take((m) => m.kind === 'completion');
+    if (!completion) throw new Error('no completion message');
+    await expect(deliver(deps, completion)).rejects.toThrow('the function stopped');
+    // A function of the earlier release (mid-deploy) counted the run, without marking its slot.
+    await count(backfill.id, { failed: false });
+    clock.advance(GRACE + 1);
+    await reconcile(deps, { perShard: 10 });
+    await settle();
+    expect(await store.getBackfill(backfill.id)).toMatchObject({
+      status: 'SUCCESS',
+      progress: { total: 3, done: 3, failed: 0, running: 0 },
+    });
+  });
+});
+
+describe('backfill plan', () => {
+  it('refuses a plan of more runs than one item holds, with a code and the field at fault', async () => {
+    const { deps, store } = await dailyWorkflow();
+    // Fourteen years of daily runs: 5,114, over the 5,000 a plan may hold.
+    const tooLong = { ...threeDays, from: '2012-01-01T00:00:00Z', to: '2025-12-31T00:00:00Z' };
+    await expect(createBackfill(deps, 'daily', tooLong, 'tester')).rejects.toMatchObject({
+      details: [{ path: 'to', code: 'BACKFILL_TOO_LARGE', message: '5114 runs; at most 5000' }],
+    });
+    expect((await store.listRuns({ workflowId: 'daily', limit: 10 })).items).toEqual([]);
   });
 });
