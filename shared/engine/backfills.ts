@@ -160,43 +160,37 @@ export async function startRuns(deps: EngineDeps, backfillId: string, read?: Bac
   }
 }
 
-const COUNT_TRIES = 5;
-
 /**
  * When one of its runs closes: count it (once), then finish the backfill or start the next
- * runs. `closedBefore`: a later look at a closed run (a redelivery, a late resolution, the
- * reconciler after a stop between the close and the count), which counts the run only if its
- * slot is not counted yet, and only while every count so far marked its slot (a run counted
- * by an earlier release, or one closing meanwhile, could otherwise be counted twice).
+ * runs. `close`: FIRST, its first close, counts it; a later close (AGAIN, after a rerun) or a
+ * later look at a closed run (BEFORE: a redelivery, a late resolution, the reconciler after a
+ * stop between the close and the count) counts it only if its slot is not counted yet, and
+ * only while every count so far marked its slot: a run counted by an earlier release, which
+ * did not mark, would otherwise be counted twice. A run without a slot was counted, unmarked,
+ * at its first close.
  */
 export async function onBackfillRunClosed(
   deps: EngineDeps,
   run: Run,
-  { closedBefore }: { closedBefore: boolean },
+  close: 'FIRST' | 'AGAIN' | 'BEFORE',
 ): Promise<void> {
   const { backfillId, backfillSlot: slot } = run;
   if (!backfillId) return;
   const failed = run.status !== 'SUCCESS';
   let backfill: Backfill | undefined;
-  if (!closedBefore) {
+  if (close === 'FIRST') {
     backfill =
       (await deps.store.countBackfillRunClosed(backfillId, { slot, failed })) ??
       (await deps.store.getBackfill(backfillId));
   } else {
-    if (slot === undefined) return; // counted at its first close, unmarked: nothing to tell
-    for (let tries = 0; ; tries++) {
-      backfill = await deps.store.getBackfill(backfillId);
-      const counted = backfill?.countedSlots ?? [];
-      if (!backfill || counted.includes(slot) || backfill.progress.done !== counted.length) break;
-      const updated = await deps.store.countBackfillRunClosed(backfillId, {
-        slot,
-        failed,
-        ifDone: backfill.progress.done,
-      });
-      if (updated || tries >= COUNT_TRIES) {
-        backfill = updated ?? backfill;
-        break;
-      }
+    if (slot === undefined) return;
+    // Read first: a refused write is billed at the item's size, a read at a quarter of it.
+    backfill = await deps.store.getBackfill(backfillId);
+    const counted = backfill?.countedSlots ?? [];
+    if (backfill && !counted.includes(slot) && backfill.progress.done === counted.length) {
+      backfill =
+        (await deps.store.countBackfillRunClosed(backfillId, { slot, failed, ifEveryCountMarked: true })) ??
+        backfill;
     }
   }
   if (!backfill) return;

@@ -146,10 +146,7 @@ export async function closeRunIfDone(deps: ResolveDeps, runId: string): Promise<
  */
 async function afterClose(deps: ResolveDeps, run: Run, close: 'FIRST' | 'AGAIN' | 'BEFORE'): Promise<void> {
   if (run.parent) await finishParentOfChild(deps, run);
-  if (!run.backfillId) return;
-  // A run made before runs kept their backfill slot can only be counted at its first close.
-  if (run.backfillSlot === undefined && close !== 'FIRST') return;
-  await onBackfillRunClosed(deps, run, { closedBefore: close === 'BEFORE' });
+  if (run.backfillId) await onBackfillRunClosed(deps, run, close);
 }
 
 const sameCounters = (a: Run, b: Run) =>

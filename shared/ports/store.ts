@@ -268,13 +268,14 @@ export type Store = {
   claimBackfillSlot(id: string, next: number): Promise<Backfill | undefined>;
   /**
    * Counts one of its runs as closed (done, or failed too), once: a slot's run is counted only
-   * if the slot is not in `countedSlots` yet, and added to it in the same write; with `ifDone`,
-   * only if `progress.done` still is that. Answers the backfill as updated, or undefined when
-   * it did not count. A run without a slot (made before runs kept theirs) is counted as asked.
+   * if the slot is not in `countedSlots` yet, and added to it in the same write; with
+   * `ifEveryCountMarked`, only if every count so far added its slot (`progress.done` is the
+   * number of counted slots). Answers the backfill as updated, or undefined when it did not
+   * count. A run without a slot (made before runs kept theirs) is counted as asked.
    */
   countBackfillRunClosed(
     id: string,
-    run: { slot?: number; failed: boolean; ifDone?: number },
+    run: { slot?: number; failed: boolean; ifEveryCountMarked?: boolean },
   ): Promise<Backfill | undefined>;
   /** Moves the backfill from one of `from` to `to`; answers whether it did. */
   setBackfillStatus(id: string, from: BackfillStatus[], to: BackfillStatus): Promise<boolean>;

@@ -68,13 +68,15 @@ describe('backfill items in DynamoDB', () => {
     });
   });
 
-  it('counts only while the done count is what the caller read', async () => {
-    await store.putBackfill(runningBackfill('bf-if-done'));
-    expect(
-      await store.countBackfillRunClosed('bf-if-done', { slot: 0, failed: false, ifDone: 1 }),
-    ).toBeUndefined();
-    const counted = await store.countBackfillRunClosed('bf-if-done', { slot: 0, failed: false, ifDone: 0 });
-    expect(counted).toMatchObject({ progress: { done: 1 }, countedSlots: [0] });
+  it('counts, when asked, only while every count so far added its slot', async () => {
+    await store.putBackfill(runningBackfill('bf-marked'));
+    const strict = { failed: false, ifEveryCountMarked: true } as const;
+    const first = await store.countBackfillRunClosed('bf-marked', { slot: 0, ...strict });
+    expect(first).toMatchObject({ progress: { done: 1 }, countedSlots: [0] });
+    // A run counted by an earlier release, without its slot: no strict count after it.
+    await store.countBackfillRunClosed('bf-marked', { failed: false });
+    expect(await store.countBackfillRunClosed('bf-marked', { slot: 2, ...strict })).toBeUndefined();
+    expect(await store.getBackfill('bf-marked')).toMatchObject({ progress: { done: 2 }, countedSlots: [0] });
   });
 
   it('counts a run without a slot at every call, as runs were counted before they kept their slot', async () => {

@@ -652,9 +652,9 @@ function createAtomicStore(): MemoryStore {
       return copy(b);
     },
 
-    async countBackfillRunClosed(id, { slot, failed, ifDone }) {
+    async countBackfillRunClosed(id, { slot, failed, ifEveryCountMarked }) {
       const b = backfills.get(id);
-      if (!b || (ifDone !== undefined && b.progress.done !== ifDone)) return undefined;
+      if (!b || (ifEveryCountMarked && b.progress.done !== (b.countedSlots?.length ?? 0))) return undefined;
       if (slot !== undefined) {
         if (slot >= b.progress.total || b.countedSlots?.includes(slot)) return undefined;
         b.countedSlots = [...(b.countedSlots ?? []), slot].sort((x, y) => x - y);

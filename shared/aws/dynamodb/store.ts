@@ -848,7 +848,7 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       }
     },
 
-    async countBackfillRunClosed(id, { slot, failed, ifDone }) {
+    async countBackfillRunClosed(id, { slot, failed, ifEveryCountMarked }) {
       const sets = ['progress.done = progress.done + :one', 'progress.running = progress.running - :one'];
       if (failed) sets.push('progress.failed = progress.failed + :one');
       const conditions = ['attribute_exists(pk)'];
@@ -858,9 +858,11 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
         conditions.push('progress.#total > :slot', 'NOT contains(countedSlots, :slot)');
         Object.assign(values, { ':slot': slot, ':slots': new Set([slot]) });
       }
-      if (ifDone !== undefined) {
-        conditions.push('progress.done = :done');
-        values[':done'] = ifDone;
+      if (ifEveryCountMarked) {
+        conditions.push(
+          '(progress.done = size(countedSlots) OR (attribute_not_exists(countedSlots) AND progress.done = :zero))',
+        );
+        values[':zero'] = 0;
       }
       try {
         const out = await client.send(
