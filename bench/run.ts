@@ -17,10 +17,10 @@ import { FUNCTIONS, type FunctionName, type FunctionSpec, RESOURCE_PREFIX } from
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/constants.ts';
 import type { LambdaHandler } from '#local/lambda-service.ts';
 import { PROJECT_ROOT, type Runtime, startRuntime } from '#local/runtime.ts';
+import { itemBytes, transactionalWriteUnits } from '#shared/aws/dynamodb/item-size.ts';
 import { requestCounter } from '#shared/aws/request-accounting.ts';
 import { instanceId, parseInstanceId } from '#shared/model/ids.ts';
 import { STATUS_EVENT_LEVELS, type StatusEventLevel } from '#shared/model/status-change.ts';
-import { itemBytes, transactionalWriteUnits } from './item-size.ts';
 import { PRICES } from './prices.ts';
 import { SCALING_TOLERANCE, type ScalingRow, scalingCheck } from './scaling.ts';
 import { type Workload, workloads } from './workloads.ts';

@@ -94,3 +94,20 @@ describe('backfill items in DynamoDB', () => {
     expect((await store.getBackfill('bf-short'))?.progress.done).toBe(0);
   });
 });
+
+describe('backfill plans in DynamoDB', () => {
+  it('refuses a plan its item could not hold once every run is counted, and writes nothing', async () => {
+    const heavy = 'x'.repeat(4_000);
+    const sets = Array.from({ length: 100 }, (_x, i) => ({ note: `${i}${heavy}` }));
+    const backfill = {
+      ...runningBackfill('bf-heavy'),
+      parameterSets: sets,
+      slots: sets.map((_s, parameterSet) => ({ dataTime: '2026-03-01T00:00:00.000Z', parameterSet })),
+    };
+    await expect(store.putBackfill(backfill)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [{ path: 'parameterSets', code: 'BACKFILL_TOO_LARGE' }],
+    });
+    expect(await store.getBackfill('bf-heavy')).toBeUndefined();
+  });
+});

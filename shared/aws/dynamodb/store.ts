@@ -17,7 +17,13 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, InvalidTransitionError, ResourceGroupFullError } from '../../errors.ts';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import {
+  ConflictError,
+  InvalidTransitionError,
+  ResourceGroupFullError,
+  ValidationError,
+} from '../../errors.ts';
 import type { Backfill } from '../../model/backfill.ts';
 import type { EventInstance } from '../../model/event-instance.ts';
 import { parseInstanceId } from '../../model/ids.ts';
@@ -61,6 +67,7 @@ import {
   upstreamOutcomeKey,
   workflowPartition,
 } from './instance-items.ts';
+import { itemBytes } from './item-size.ts';
 import {
   backfillKey,
   dependentKey,
@@ -85,6 +92,10 @@ import {
 } from './workflow-items.ts';
 
 const WRITE_CONCURRENCY = 16;
+/** A backfill is one item: under DynamoDB's 400 KB, with a margin, once every run is counted. */
+const MAX_BACKFILL_ITEM_BYTES = 380 * 1024;
+/** What counting one run adds: its slot in a number set (up to four digits, and a margin). */
+const COUNTED_SLOT_BYTES = 4;
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 
@@ -812,9 +823,21 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
     },
 
     async putBackfill(backfill) {
-      await client.send(
-        new PutCommand({ TableName, Item: { ...backfillKey(backfill.id), kind: 'backfill', ...backfill } }),
-      );
+      const Item = { ...backfillKey(backfill.id), kind: 'backfill', ...backfill };
+      // The item grows as runs are counted (a number per slot): refuse a plan it could not hold.
+      const bytes =
+        itemBytes(marshall(Item, { removeUndefinedValues: true })) +
+        backfill.slots.length * COUNTED_SLOT_BYTES;
+      if (bytes > MAX_BACKFILL_ITEM_BYTES) {
+        throw new ValidationError('The backfill is too large', [
+          {
+            path: backfill.parameterSets ? 'parameterSets' : 'to',
+            code: 'BACKFILL_TOO_LARGE',
+            message: `its plan of ${backfill.slots.length} runs would take ${Math.ceil(bytes / 1024)} KB; at most ${MAX_BACKFILL_ITEM_BYTES / 1024} KB`,
+          },
+        ]);
+      }
+      await client.send(new PutCommand({ TableName, Item }));
     },
 
     async getBackfill(id) {

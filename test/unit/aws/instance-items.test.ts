@@ -9,9 +9,9 @@ import {
   instanceKeyOf,
   instanceToItem,
 } from '#shared/aws/dynamodb/instance-items.ts';
+import { itemBytes } from '#shared/aws/dynamodb/item-size.ts';
 import { instanceId, iterationId } from '#shared/model/ids.ts';
 import type { Instance } from '#shared/model/instance.ts';
-import { itemBytes } from '../../../bench/item-size.ts';
 import { runningInstance } from '../../support/instances.ts';
 
 const RUN = 'orders-daily-ingest.20260101T0000Z';

@@ -1,5 +1,5 @@
-// DynamoDB item sizes as DynamoDB bills them, and what a transactional write costs: the
-// benchmark's correction for DynamoDB Local, which reports fewer units for a TransactWriteItems
+// DynamoDB item sizes as DynamoDB bills and limits them (400 KB an item), and what a
+// transactional write costs: the benchmark's correction for DynamoDB Local, which reports fewer units for a TransactWriteItems
 // (2 for two 900-byte items, 6 for items of 2,000, 900 and 900 bytes) than DynamoDB bills: each
 // item twice its own size, rounded up to the kilobyte (4 and 8; docs/benchmarks.md).
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';

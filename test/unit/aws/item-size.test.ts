@@ -3,7 +3,7 @@
 // DynamoDB Local's transaction figures.
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { itemBytes, transactionalWriteUnits } from '../../../bench/item-size.ts';
+import { itemBytes, transactionalWriteUnits } from '#shared/aws/dynamodb/item-size.ts';
 
 describe('item sizes', () => {
   it('adds names and values: strings by UTF-8 length, numbers by significant digits, binary by length', () => {
