@@ -1,29 +1,17 @@
 // A backfill's progress in DynamoDB (Local): each slot's run is counted once, the slot added
 // to the counted ones in the same write; a run without a slot (made before runs kept theirs)
 // is counted as before.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/constants.ts';
-import { createRondoTable, type LocalDynamoDb, startDynamoDbLocal } from '#local/dynamodb.ts';
-import { createDynamoDbStore } from '#shared/aws/dynamodb/store.ts';
+import type { LocalDynamoDb } from '#local/dynamodb.ts';
 import type { Backfill } from '#shared/model/backfill.ts';
 import type { Store } from '#shared/ports/store.ts';
+import { startLocalStore } from '../support/local-store.ts';
 
-const TABLE = 'backfill-items';
 let dynamoDb: LocalDynamoDb;
 let store: Store;
 
 beforeAll(async () => {
-  dynamoDb = await startDynamoDbLocal({});
-  const raw = new DynamoDBClient({
-    endpoint: dynamoDb.endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  await createRondoTable(raw, TABLE);
-  const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  store = createDynamoDbStore({ client, tableName: TABLE });
+  ({ dynamoDb, store } = await startLocalStore('backfill-items'));
 }, 60_000);
 
 afterAll(async () => {

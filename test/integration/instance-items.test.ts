@@ -1,17 +1,15 @@
 // Instance items in DynamoDB (Local): the compact form written and read by the store, and
 // items written in the earlier form (every field an attribute, reports keyed by whole ids)
 // still read, moved and counted once.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/constants.ts';
-import { createRondoTable, type LocalDynamoDb, startDynamoDbLocal } from '#local/dynamodb.ts';
+import type { LocalDynamoDb } from '#local/dynamodb.ts';
 import { instanceKeyOf } from '#shared/aws/dynamodb/instance-items.ts';
-import { createDynamoDbStore } from '#shared/aws/dynamodb/store.ts';
 import { instanceId } from '#shared/model/ids.ts';
 import type { Instance } from '#shared/model/instance.ts';
 import type { Store } from '#shared/ports/store.ts';
 import { runningInstance } from '../support/instances.ts';
+import { startLocalStore } from '../support/local-store.ts';
 
 const TABLE = 'instance-items';
 const RUN = 'orders.20260101T0000Z';
@@ -20,15 +18,7 @@ let client: DynamoDBDocumentClient;
 let store: Store;
 
 beforeAll(async () => {
-  dynamoDb = await startDynamoDbLocal({});
-  const raw = new DynamoDBClient({
-    endpoint: dynamoDb.endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  await createRondoTable(raw, TABLE);
-  client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-  store = createDynamoDbStore({ client, tableName: TABLE });
+  ({ dynamoDb, client, store } = await startLocalStore(TABLE));
 }, 60_000);
 
 afterAll(async () => {

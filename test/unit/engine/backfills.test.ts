@@ -52,22 +52,30 @@ const threeDays = {
   parallelism: 1,
 } as const;
 
+/**
+ * A three-day backfill whose first run closed, but whose resolution stopped before the count
+ * (its message lost): the run is closed, the backfill has not heard. `count` counts as the store does.
+ */
+async function firstCountStopped() {
+  const workflow = await dailyWorkflow();
+  const { deps, store, queues } = workflow;
+  const count = store.countBackfillRunClosed.bind(store);
+  let stops = 1;
+  store.countBackfillRunClosed = async (id, run) => {
+    if (stops-- > 0) throw new Error('the function stopped');
+    return count(id, run);
+  };
+  const backfill = await createBackfill(deps, 'daily', threeDays, 'tester');
+  for (const message of queues.take((m) => m.kind === 'dispatch')) await deliver(deps, message);
+  const [completion] = queues.take((m) => m.kind === 'completion');
+  if (!completion) throw new Error('no completion message');
+  await expect(deliver(deps, completion)).rejects.toThrow('the function stopped');
+  return { ...workflow, backfill, count };
+}
+
 describe('backfill progress', () => {
   it('counts a run whose count a stopped resolution missed, once, and goes on to the next run', async () => {
-    const { deps, store, queues, clock, settle } = await dailyWorkflow();
-    // The first count fails: the resolution that closed the first run stops right there.
-    const count = store.countBackfillRunClosed.bind(store);
-    let stops = 1;
-    store.countBackfillRunClosed = async (id, run) => {
-      if (stops-- > 0) throw new Error('the function stopped');
-      return count(id, run);
-    };
-    const backfill = await createBackfill(deps, 'daily', threeDays, 'tester');
-    const dispatches = queues.take((m) => m.kind === 'dispatch');
-    for (const message of dispatches) await deliver(deps, message);
-    const [completion] = queues.take((m) => m.kind === 'completion');
-    if (!completion) throw new Error('no completion message');
-    await expect(deliver(deps, completion)).rejects.toThrow('the function stopped');
+    const { deps, store, clock, settle, backfill } = await firstCountStopped();
     // Its message is lost; the first run is closed, but the backfill has not heard.
     const [firstRunId] = (await store.listRuns({ workflowId: 'daily', limit: 10 })).items.map((r) => r.id);
     expect((await store.getRun(firstRunId ?? ''))?.status).toBe('SUCCESS');
@@ -95,18 +103,7 @@ describe('backfill progress', () => {
   });
 
   it('does not count again, on a later look, a run an earlier release counted without its slot', async () => {
-    const { deps, store, queues, clock, settle } = await dailyWorkflow();
-    const count = store.countBackfillRunClosed.bind(store);
-    let stops = 1;
-    store.countBackfillRunClosed = async (id, run) => {
-      if (stops-- > 0) throw new Error('the function stopped');
-      return count(id, run);
-    };
-    const backfill = await createBackfill(deps, 'daily', threeDays, 'tester');
-    for (const message of queues.take((m) => m.kind === 'dispatch')) await deliver(deps, message);
-    const [completion] = queues.take((m) => m.kind === 'completion');
-    if (!completion) throw new Error('no completion message');
-    await expect(deliver(deps, completion)).rejects.toThrow('the function stopped');
+    const { deps, store, clock, settle, backfill, count } = await firstCountStopped();
     // A function of the earlier release (mid-deploy) counted the run, without marking its slot.
     await count(backfill.id, { failed: false });
     clock.advance(GRACE + 1);
