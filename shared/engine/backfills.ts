@@ -145,18 +145,39 @@ export async function startRuns(deps: EngineDeps, backfillId: string, read?: Bac
     if (current.progress.running >= current.parallelism) return;
     const claimed = await deps.store.claimBackfillSlot(backfillId, current.next);
     if (!claimed) continue; // another handler took it: look again
-    const slot = claimed.slots[claimed.next - 1];
-    if (!slot) return;
-    await createSupplementaryRun(deps, {
-      runId: runIdOf(claimed, slot),
-      workflowId: claimed.workflowId,
-      plannedTime: deps.clock.now().toISOString(),
-      dataTime: slot.dataTime,
-      parameters: { ...claimed.parameters, ...claimed.parameterSets?.[slot.parameterSet] },
-      backfillId,
-      backfillSlot: claimed.next - 1,
-      ...(claimed.tasks ? { tasks: claimed.tasks } : {}),
-    });
+    await createSlotRun(deps, claimed, claimed.next - 1);
+  }
+}
+
+/** Creates the run of one claimed slot (idempotent: the run id derives from the slot). */
+async function createSlotRun(deps: EngineDeps, backfill: Backfill, index: number): Promise<void> {
+  const slot = backfill.slots[index];
+  if (!slot) return;
+  await createSupplementaryRun(deps, {
+    runId: runIdOf(backfill, slot),
+    workflowId: backfill.workflowId,
+    plannedTime: deps.clock.now().toISOString(),
+    dataTime: slot.dataTime,
+    parameters: { ...backfill.parameters, ...backfill.parameterSets?.[slot.parameterSet] },
+    backfillId: backfill.id,
+    backfillSlot: index,
+    ...(backfill.tasks ? { tasks: backfill.tasks } : {}),
+  });
+}
+
+/**
+ * Creates the runs of claimed slots that have none: a stop between a slot's claim and its
+ * run's creation leaves the slot counted as running with no run to close it. Only while
+ * every count marked its slot, so that the claimed slots not counted are the running ones.
+ */
+async function createMissingRuns(deps: EngineDeps, backfill: Backfill): Promise<void> {
+  const counted = new Set(backfill.countedSlots ?? []);
+  if (backfill.progress.done !== counted.size) return;
+  for (let index = 0; index < backfill.next; index++) {
+    if (counted.has(index)) continue;
+    const slot = backfill.slots[index];
+    if (slot && !(await deps.store.getRun(runIdOf(backfill, slot))))
+      await createSlotRun(deps, backfill, index);
   }
 }
 
@@ -192,6 +213,9 @@ export async function onBackfillRunClosed(
         (await deps.store.countBackfillRunClosed(backfillId, { slot, failed, ifEveryCountMarked: true })) ??
         backfill;
     }
+    // The stop this later look makes good may also have come between a claim and its run.
+    if (backfill?.status === 'RUNNING' || backfill?.status === 'PAUSED')
+      await createMissingRuns(deps, backfill);
   }
   if (!backfill) return;
   if (backfill.progress.done >= backfill.progress.total) {

@@ -116,6 +116,39 @@ describe('backfill progress', () => {
   });
 });
 
+describe('backfill runs', () => {
+  it('creates the run of a slot claimed just before a stop, from the reconciler, and goes on', async () => {
+    const { deps, store, queues, clock, settle } = await dailyWorkflow();
+    // The second run's creation fails: the resolution that closed the first run, counted it
+    // and claimed the next slot stops there, and its message is lost.
+    const createRun = store.createRun.bind(store);
+    let creations = 0;
+    store.createRun = async (run) => {
+      if (++creations === 2) throw new Error('the function stopped');
+      return createRun(run);
+    };
+    const backfill = await createBackfill(deps, 'daily', threeDays, 'tester');
+    for (const message of queues.take((m) => m.kind === 'dispatch')) await deliver(deps, message);
+    const [completion] = queues.take((m) => m.kind === 'completion');
+    if (!completion) throw new Error('no completion message');
+    await expect(deliver(deps, completion)).rejects.toThrow('the function stopped');
+    expect(await store.getBackfill(backfill.id)).toMatchObject({
+      next: 2,
+      progress: { done: 1, running: 1 },
+    });
+    expect((await store.listRuns({ workflowId: 'daily', limit: 10 })).items).toHaveLength(1);
+
+    clock.advance(GRACE + 1);
+    expect((await reconcile(deps, { perShard: 10 })).healed).toEqual({ RERESOLVED: 1 });
+    await settle();
+    expect(await store.getBackfill(backfill.id)).toMatchObject({
+      status: 'SUCCESS',
+      progress: { total: 3, done: 3, failed: 0, running: 0 },
+    });
+    expect((await store.listRuns({ workflowId: 'daily', limit: 10 })).items).toHaveLength(3);
+  });
+});
+
 describe('backfill plan', () => {
   it('refuses a plan of more runs than one item holds, with a code and the field at fault', async () => {
     const { deps, store } = await dailyWorkflow();
