@@ -7,8 +7,8 @@ import type { Store } from '../ports/store.ts';
 export function observeTransitions(store: Store, metrics: Metrics): Store {
   return {
     ...store,
-    async putInstances(instances, options) {
-      await store.putInstances(instances, options);
+    async putInstances(instances) {
+      await store.putInstances(instances);
       // A redelivered creation counts again: metrics are at-least-once, as their delivery is.
       for (const instance of instances) {
         metrics.add(METRIC.instanceStatus, 'Count', 1, { status: instance.status });

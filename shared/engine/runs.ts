@@ -119,7 +119,7 @@ async function createRun(
     now,
     dependedOn,
   );
-  await deps.store.putInstances(instances, { fresh: created });
+  await deps.store.putInstances(instances);
   await subscribeToExternalUpstreams(deps, instances);
   await waitForEvents(deps, instances);
   const ready = instances.filter((i) => i.waitingUpstreams === 0 && i.status === 'WAITING_UPSTREAM');

@@ -139,10 +139,10 @@ export type Store = {
   /** The instances of one run, in task-id order, a page at a time. */
   listRunInstances(runId: string, limit: number, cursor?: string): Promise<Page<Instance>>;
   /**
-   * Creates each instance unless it exists already (a redelivered creation leaves them be).
-   * `fresh`: the run was created by this very call, so none can exist and the writes may be batched.
+   * Creates each instance unless it exists already: a redelivered or concurrent creation of the
+   * run leaves them be, even one whose instances another call has written and moved meanwhile.
    */
-  putInstances(instances: Instance[], options?: { fresh?: boolean }): Promise<void>;
+  putInstances(instances: Instance[]): Promise<void>;
   getInstance(id: string): Promise<Instance | undefined>;
   getInstances(ids: string[]): Promise<Instance[]>;
   /**

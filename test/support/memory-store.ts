@@ -333,10 +333,9 @@ function createAtomicStore(): MemoryStore {
       return run && copy(run);
     },
 
-    async putInstances(list, options = {}) {
+    async putInstances(list) {
       for (const instance of list) {
-        // `fresh`: unconditional batch puts (the run was just created, so none can exist).
-        if (options.fresh || !instances.has(instance.id)) {
+        if (!instances.has(instance.id)) {
           instances.set(instance.id, { instance: applyPatch(copy(instance), {}) });
         }
       }

@@ -497,11 +497,9 @@ export function createDynamoDbStore(options: { client: DynamoDBDocumentClient; t
       return item && runFromItem(item);
     },
 
-    async putInstances(instances, options = {}) {
-      if (options.fresh) {
-        await batchPut(instances.map(instanceToItem));
-        return;
-      }
+    async putInstances(instances) {
+      // Conditional puts, never a batch: BatchWriteItem cannot be conditional, and a second
+      // creation of the run (a duplicate delivery) may already have written and moved some.
       await mapWithConcurrency(instances, WRITE_CONCURRENCY, (instance) =>
         putIfAbsent(instanceToItem(instance)),
       );
