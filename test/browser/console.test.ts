@@ -148,19 +148,19 @@ describe('web console', () => {
   it('opens the failed instance: its timeline, attempts, and a log search with a match count', async () => {
     await page.getByRole('link', { name: 'load', exact: true }).click();
     await page.getByRole('heading', { name: /load/ }).waitFor();
-    const steps = await page
-      .locator('.timeline .step')
-      .evaluateAll((els) =>
-        els.map(
-          (el) => `${el.querySelector('.step-name')?.textContent}:${el.className.replace('step step-', '')}`,
-        ),
-      );
-    expect(steps).toEqual([
-      'WAITING_UPSTREAM:done',
-      'WAITING_EXECUTION:future',
-      'RUNNING:done',
-      'FAILED:failed',
-    ]);
+    // The heading may render before the instance's timeline: wait for the steps.
+    const steps = () =>
+      page
+        .locator('.timeline .step')
+        .evaluateAll((els) =>
+          els.map(
+            (el) =>
+              `${el.querySelector('.step-name')?.textContent}:${el.className.replace('step step-', '')}`,
+          ),
+        );
+    await expect
+      .poll(steps, { timeout: 10_000 })
+      .toEqual(['WAITING_UPSTREAM:done', 'WAITING_EXECUTION:future', 'RUNNING:done', 'FAILED:failed']);
     await expect.poll(() => page.locator('table.attempts tbody tr').count()).toBe(1);
     await page.getByRole('tab', { name: /stdout \(\d+\)/ }).waitFor();
     await page.getByLabel('Search logs', { exact: true }).fill('needle');
