@@ -73,6 +73,20 @@ async function firstCountStopped() {
   return { ...workflow, backfill, count };
 }
 
+/** The reconciler resolves the stopped resolution's instance again, and the backfill ends well. */
+async function healedToTheEnd(
+  { deps, store, clock, settle }: Omit<Awaited<ReturnType<typeof dailyWorkflow>>, 'queues'>,
+  backfillId: string,
+) {
+  clock.advance(GRACE + 1);
+  expect((await reconcile(deps, { perShard: 10 })).healed).toEqual({ RERESOLVED: 1 });
+  await settle();
+  expect(await store.getBackfill(backfillId)).toMatchObject({
+    status: 'SUCCESS',
+    progress: { total: 3, done: 3, failed: 0, running: 0 },
+  });
+}
+
 describe('backfill progress', () => {
   it('counts a run whose count a stopped resolution missed, once, and goes on to the next run', async () => {
     const { deps, store, clock, settle, backfill } = await firstCountStopped();
@@ -81,13 +95,7 @@ describe('backfill progress', () => {
     expect((await store.getRun(firstRunId ?? ''))?.status).toBe('SUCCESS');
     expect((await store.getBackfill(backfill.id))?.progress).toMatchObject({ done: 0, running: 1 });
 
-    clock.advance(GRACE + 1);
-    expect((await reconcile(deps, { perShard: 10 })).healed).toEqual({ RERESOLVED: 1 });
-    await settle();
-    expect(await store.getBackfill(backfill.id)).toMatchObject({
-      status: 'SUCCESS',
-      progress: { total: 3, done: 3, failed: 0, running: 0 },
-    });
+    await healedToTheEnd({ deps, store, clock, settle }, backfill.id);
 
     // Every run's completion delivered once more: nothing is counted twice.
     const runs = (await store.listRuns({ workflowId: 'daily', limit: 10 })).items;
@@ -138,13 +146,7 @@ describe('backfill runs', () => {
     });
     expect((await store.listRuns({ workflowId: 'daily', limit: 10 })).items).toHaveLength(1);
 
-    clock.advance(GRACE + 1);
-    expect((await reconcile(deps, { perShard: 10 })).healed).toEqual({ RERESOLVED: 1 });
-    await settle();
-    expect(await store.getBackfill(backfill.id)).toMatchObject({
-      status: 'SUCCESS',
-      progress: { total: 3, done: 3, failed: 0, running: 0 },
-    });
+    await healedToTheEnd({ deps, store, clock, settle }, backfill.id);
     expect((await store.listRuns({ workflowId: 'daily', limit: 10 })).items).toHaveLength(3);
   });
 });
